@@ -1,0 +1,34 @@
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sluicedata/sluice/internal/log"
+)
+
+// EnforceRetention deletes, in every partition, the oldest closed segments
+// that retention.ms (against the injected clock) or retention.bytes no
+// longer keeps. It runs in the background every Options.RetentionInterval;
+// calling it is for tests and tools.
+func (l *Log) EnforceRetention(ctx context.Context) error {
+	if l.closed.Load() {
+		return fmt.Errorf("embedded: %w", log.ErrClosed)
+	}
+	l.retentionMu.Lock()
+	defer l.retentionMu.Unlock()
+	now := l.opts.Clock.Now().UnixMilli()
+	var errs []error
+	for _, t := range *l.topics.Load() {
+		for _, p := range t.parts {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := p.enforceRetention(now); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
