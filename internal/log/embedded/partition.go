@@ -255,10 +255,12 @@ func (p *partition) fsync(seg *segment) error {
 	if err := fdatasync(seg.f); err != nil {
 		return p.fail(fmt.Errorf("cannot fsync %s: %w", seg.path, err))
 	}
-	if p.l.opts.OnFsync != nil {
-		p.l.opts.OnFsync(time.Since(start))
-	}
+	elapsed := time.Since(start)
 	storeMax(&seg.synced, size)
+	// Observed after the bookkeeping, so an observer sees the fsync's effect.
+	if p.l.opts.OnFsync != nil {
+		p.l.opts.OnFsync(elapsed)
+	}
 	return nil
 }
 
