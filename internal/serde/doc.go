@@ -1,8 +1,26 @@
-// Package serde owns Sluice's record formats. Today it holds the JSON
-// primitives that ingest needs on its hot path, written by hand so that
-// they neither reflect nor allocate: a validator (RFC 8259, UTF-8
-// included), a scanner that finds one top-level member of an object, and
-// the quoting and unquoting of JSON strings.
+// Package serde owns Sluice's record formats: how the key and the value of
+// a record turn into SQL values (types.Value) and back, in ksqlDB's formats
+// JSON, KAFKA, DELIMITED and NONE, and the JSON primitives that ingest needs
+// on its hot path, written by hand so that they neither reflect nor
+// allocate: a validator (RFC 8259, UTF-8 included), a scanner that finds
+// one top-level member of an object, and the quoting and unquoting of JSON
+// strings.
+//
+// A Format serves one side of a record for given columns. JSON matches
+// members to columns ignoring case, as ksqlDB does, and reads a single key
+// column as a bare value:
+//
+//	cols := []types.Column{{Name: "ID", Type: types.BigIntType}, {Name: "NAME", Type: types.StringType}}
+//	f, err := serde.NewFormat("JSON", cols, serde.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	row, err := f.Decode(nil, []byte(`{"id": 7, "name": "ada", "extra": true}`)) // [7, ada]
+//	out, err := f.Encode(nil, row)                                             // {"ID":7,"NAME":"ada"}
+//
+// Decoded strings may share the input's memory: copy what outlives it.
+//
+// The validator and scanner:
 //
 //	if err := serde.ValidJSON(line); err != nil {
 //		return fmt.Errorf("line %d: %w", n, err) // "line 3: offset 17: ..."
