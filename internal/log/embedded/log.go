@@ -241,9 +241,9 @@ func (l *Log) partition(name string, id int32) (*partition, error) {
 }
 
 // CreateTopic creates a topic. Configs are validated: retention.ms and
-// retention.bytes (-1 or more), segment.bytes (64 to 2^31-1) and
-// flush.messages (1 or more) must be integers; other keys are kept as they
-// are and reported by DescribeTopic.
+// retention.bytes (-1 or more), segment.bytes (64 to 2^31-1), segment.ms
+// (-1, or 1 or more) and flush.messages (1 or more) must be integers; other
+// keys are kept as they are and reported by DescribeTopic.
 func (l *Log) CreateTopic(ctx context.Context, name string, cfg log.TopicConfig) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -143,7 +143,12 @@ func (p *partition) append(recs []log.Record) (int64, error) {
 		return 0, fmt.Errorf("embedded: %w: %s: %d records take %d bytes, more than segment.bytes %d leaves after the segment header", log.ErrRecordTooLarge, p.name, len(recs), n, limit)
 	}
 	pos := seg.size.Load()
-	if pos > segHeaderSize && pos+n > limit {
+	var now int64
+	segmentMs := p.t.settings.segmentMs
+	if segmentMs >= 0 {
+		now = p.l.opts.Clock.Now().UnixMilli()
+	}
+	if pos > segHeaderSize && (pos+n > limit || segmentMs >= 0 && olderThan(seg.firstAppend, now, segmentMs)) {
 		var err error
 		if seg, err = p.roll(); err != nil {
 			p.mu.Unlock()
@@ -171,6 +176,9 @@ func (p *partition) append(recs []log.Record) (int64, error) {
 		p.checkAppend(seg, base, pos, int64(len(recs)))
 	}
 	storeMax(&seg.maxTs, maxTs)
+	if pos == segHeaderSize {
+		seg.firstAppend = now
+	}
 	// Size before end: a reader that sees the end offset finds its bytes.
 	seg.size.Store(pos + n)
 	seg.end.Store(base + int64(len(recs)))
@@ -236,7 +244,10 @@ func (p *partition) seal(seg *segment) {
 	err := p.fsync(seg)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err != nil || p.failed.Load() != nil || p.gone.Load() == deleted {
+	// A segment that retention deleted meanwhile (one retention pass can
+	// roll a segment by age and delete it) gets no index, which would
+	// outlive it.
+	if err != nil || p.failed.Load() != nil || p.gone.Load() == deleted || seg.base < p.start.Load() {
 		seg.idxFile.Close()
 		seg.idxFile = nil
 		return
@@ -501,15 +512,37 @@ func (p *partition) offsetForTimeIn(seg *segment, ts int64, sc *scanner, dec *de
 	}
 }
 
-// enforceRetention deletes the closed segments that retention no longer
+// enforceRetention rolls the active segment when segment.ms says it is
+// too old, then deletes the closed segments that retention no longer
 // keeps, oldest first.
 func (p *partition) enforceRetention(nowMs int64) error {
+	rolled := false
+	defer func() {
+		if rolled {
+			// Readers waiting at the end of the old segment move on to the
+			// new one, letting go of the old file so that, once deleted,
+			// its disk space is freed.
+			p.wake()
+		}
+	}()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.gone.Load() != live {
 		return nil
 	}
 	st := p.t.settings
+	var rollErr error
+	// A partition that gets no appends still ages out: its active segment
+	// is closed here, so that time retention can delete it. An empty one is
+	// left alone (it holds nothing to delete), and so is a failed
+	// partition, whose files are in an unknown state.
+	if a := p.active; st.segmentMs >= 0 && a.size.Load() > segHeaderSize && p.failed.Load() == nil && olderThan(a.firstAppend, nowMs, st.segmentMs) {
+		if _, err := p.roll(); err != nil {
+			rollErr = err
+		} else {
+			rolled = true
+		}
+	}
 	segs := p.segments()
 	var total int64
 	for _, s := range segs {
@@ -526,13 +559,13 @@ func (p *partition) enforceRetention(nowMs int64) error {
 		total -= s.size.Load()
 	}
 	if drop == 0 {
-		return nil
+		return rollErr
 	}
 	// The new start is published before any file goes, so that a reader
 	// about to read a removed segment learns it is out of range.
 	p.setSegments(slices.Clone(segs[drop:]))
 	p.start.Store(segs[drop].base)
-	var errs []error
+	errs := []error{rollErr}
 	for _, s := range segs[:drop] {
 		if err := os.Remove(s.path); err != nil && !os.IsNotExist(err) {
 			errs = append(errs, fmt.Errorf("embedded: %s: cannot delete segment: %w", p.name, err))

@@ -75,7 +75,28 @@ func (l *Log) openPartition(t *topic, id int32) (*partition, error) {
 	p.setSegments(segs)
 	p.active = segs[len(segs)-1]
 	p.start.Store(segs[0].base)
+	p.active.firstAppend = p.recoveredFirstAppend(p.active)
 	return p, nil
+}
+
+// recoveredFirstAppend estimates when the first frame of a segment found
+// on open was appended, which the files do not record: the time its file
+// was last modified, or the time of opening when that is earlier. That is
+// never before the first append, so the segment is never rolled early; and
+// unlike the time of opening, it does not start over on every open, so a
+// log reopened more often than segment.ms still rolls its quiet segments.
+// (Record timestamps are no guide: records of the past are appended every
+// day.)
+func (p *partition) recoveredFirstAppend(s *segment) int64 {
+	now := p.l.opts.Clock.Now().UnixMilli()
+	if s.size.Load() <= segHeaderSize {
+		return now
+	}
+	st, err := s.f.Stat()
+	if err != nil {
+		return now
+	}
+	return min(st.ModTime().UnixMilli(), now)
 }
 
 // openSegment opens and recovers one segment. cut reports that the

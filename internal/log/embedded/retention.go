@@ -8,9 +8,10 @@ import (
 	"github.com/sluicedata/sluice/internal/log"
 )
 
-// EnforceRetention deletes, in every partition, the oldest closed segments
-// that retention.ms (against the injected clock) or retention.bytes no
-// longer keeps. It runs in the background every Options.RetentionInterval;
+// EnforceRetention rolls, in every partition, an active segment older
+// than segment.ms, then deletes the oldest closed segments that
+// retention.ms (against the injected clock) or retention.bytes no longer
+// keeps. It runs in the background every Options.RetentionInterval;
 // calling it is for tests and tools.
 func (l *Log) EnforceRetention(ctx context.Context) error {
 	if l.closed.Load() {

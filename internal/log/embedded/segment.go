@@ -38,6 +38,11 @@ type segment struct {
 	idxUnsynced  bool     // entries were written to idxFile since it was last fsynced
 	lastEntryPos int64    // position of the last entry, or of the first frame
 	allocated    int64    // end of the blocks reserved for the active segment
+	// firstAppend is when (ms, by the log's clock) the segment's first
+	// frame was appended, which segment.ms measures its age from; guarded
+	// by the partition's mu and meaningful only once the segment holds a
+	// frame.
+	firstAppend int64
 }
 
 func segmentFileName(base int64, ext string) string {
@@ -181,6 +186,16 @@ func (s *segment) entryHolds(e indexEntry, limit int64) bool {
 	}
 	h, err := s.readFrameHeader(int64(e.pos))
 	return err == nil && h.base == s.base+int64(e.rel) && h.length >= minFrameLength && int64(e.pos)+h.size() <= limit
+}
+
+// olderThan reports whether more than age ms separate since from now,
+// without overflowing on far-apart times.
+func olderThan(since, now, age int64) bool {
+	if since >= now {
+		return false
+	}
+	d := now - since
+	return d < 0 || d > age // d < 0: the difference overflowed, so it is huge
 }
 
 // storeMax raises v to x unless it is already higher.

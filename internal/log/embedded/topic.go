@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/sluicedata/sluice/internal/log"
 )
@@ -22,11 +23,22 @@ type topic struct {
 	parts    []*partition
 }
 
+// ConfigSegmentMs is the topic config that rolls the active segment once
+// more than this many milliseconds have passed since its first record was
+// appended (-1: never; default 7 days). Without it, time retention, which
+// deletes only closed segments, would never reach a quiet partition whose
+// active segment does not fill. Kafka gives the setting the same name.
+const ConfigSegmentMs = "segment.ms"
+
+// defaultSegmentAge is the segment.ms of a topic that sets none.
+const defaultSegmentAge = 7 * 24 * time.Hour
+
 // settings are the known configs of a topic, parsed.
 type settings struct {
 	retentionMs    int64 // -1: forever
 	retentionBytes int64 // -1: no limit
 	segmentBytes   int64
+	segmentMs      int64 // -1: never roll by age
 	flushMessages  int64 // 0: the log's policy alone decides
 }
 
@@ -37,6 +49,7 @@ func parseSettings(configs map[string]string, defaultSegmentBytes int64) (settin
 		retentionMs:    log.DefaultRetention.Milliseconds(),
 		retentionBytes: -1,
 		segmentBytes:   defaultSegmentBytes,
+		segmentMs:      defaultSegmentAge.Milliseconds(),
 	}
 	for _, k := range slices.Sorted(maps.Keys(configs)) {
 		v := configs[k]
@@ -48,6 +61,11 @@ func parseSettings(configs map[string]string, defaultSegmentBytes int64) (settin
 			s.retentionBytes, err = parseConfig(k, v, -1, math.MaxInt64)
 		case log.ConfigSegmentBytes:
 			s.segmentBytes, err = parseConfig(k, v, minSegmentBytes, maxSegmentBytes)
+		case ConfigSegmentMs:
+			s.segmentMs, err = parseConfig(k, v, -1, math.MaxInt64)
+			if err == nil && s.segmentMs == 0 {
+				err = fmt.Errorf("embedded: %w: %s = %q: want -1 (never roll by age) or an integer from 1 to %d", log.ErrInvalidConfig, k, v, int64(math.MaxInt64))
+			}
 		case log.ConfigFlushMessages:
 			s.flushMessages, err = parseConfig(k, v, 1, math.MaxInt64)
 		}
