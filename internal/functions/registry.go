@@ -1,0 +1,412 @@
+package functions
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// Errors of this package, wrapped by Resolve's errors with ksqlDB's message.
+var (
+	ErrUnknownFunction    = errors.New("functions: unknown function")
+	ErrNoMatchingOverload = errors.New("functions: no matching overload")
+)
+
+// Description describes a function for DESCRIBE FUNCTION and SHOW FUNCTIONS.
+type Description struct {
+	Name, Category, Description string
+	// Signatures lists the overloads, e.g.
+	// "SUBSTRING(str STRING, pos INTEGER, len INTEGER) => STRING".
+	Signatures []string
+}
+
+// Resolved is one overload chosen for a call's argument types.
+type Resolved struct {
+	Name string
+	// Params is the type each argument must be widened to before Eval
+	// (same length as the arguments).
+	Params []types.Type
+	Return types.Type
+	// Eval computes the result. args are already widened to Params. It must
+	// not retain args. A returned error means a bad value in this row (the
+	// caller logs it and uses NULL); it never panics on bad input.
+	Eval func(args []types.Value) (types.Value, error)
+}
+
+// Registry holds the built-in scalar functions, looked up by upper-case name.
+// It is immutable once built and safe for concurrent use.
+type Registry struct {
+	funcs map[string]*function
+	names []string
+}
+
+type function struct {
+	name, category, description string
+	overloads                   []*overload
+}
+
+// param is one declared parameter. A concrete parameter has a non-zero typ;
+// a generic one (DECIMAL of any precision, ARRAY<T>, T) has typ zero and is
+// bound to its argument's type by bindGeneric.
+type param struct {
+	name    string
+	typ     types.Type
+	display string // the type as signatures show it, for generic parameters
+	g       generic
+}
+
+// generic says how a generic parameter binds to its argument's type.
+type generic uint8
+
+const (
+	gConcrete generic = iota
+	gDecimal          // DECIMAL of any precision and scale
+	gT                // any type T, the same for every T of the overload
+	gArrayT           // ARRAY<T>
+	gMapKV            // MAP<K, T>
+)
+
+// overload is one signature of a function.
+type overload struct {
+	params   []param
+	variadic bool // the last parameter repeats zero or more times
+	// bind, when set, replaces the standard matching: it returns the
+	// parameter types and return type for the arguments, and a cost (0 for
+	// an exact match). Overloads use it for checks the generic parameters
+	// cannot express.
+	bind func(args []types.Type) (params []types.Type, ret types.Type, cost int, ok bool)
+	// retFn computes the return type of a generic overload from its bound
+	// parameter types and T.
+	retFn   func(params []types.Type, t types.Type) types.Type
+	ret     types.Type
+	retName string // the return type as signatures show it, when generic
+	// strict overloads return NULL when any argument is NULL without
+	// calling eval, as most ksqlDB functions do.
+	strict bool
+	eval   func(args []types.Value) (types.Value, error)
+	// evalTyped, when set, builds eval from the resolved types, for
+	// generic overloads whose evaluation depends on them.
+	evalTyped func(params []types.Type, ret types.Type) func(args []types.Value) (types.Value, error)
+}
+
+// NewRegistry returns a registry of every built-in function.
+func NewRegistry() *Registry {
+	r := &Registry{funcs: map[string]*function{}}
+	registerNulls(r)
+	registerStrings(r)
+	registerMoreStrings(r)
+	registerNumeric(r)
+	registerCollections(r)
+	registerMoreCollections(r)
+	registerDateTime(r)
+	registerURL(r)
+	registerMisc(r)
+	registerJSON(r)
+	registerJSON2(r)
+	registerJSON3(r)
+	registerDateAdd(r)
+	registerMoreCollections2(r)
+	for n := range r.funcs {
+		r.names = append(r.names, n)
+	}
+	sort.Strings(r.names)
+	return r
+}
+
+func (r *Registry) add(name, category, description string, ovs ...*overload) {
+	f := r.funcs[name]
+	if f == nil {
+		f = &function{name: name, category: category, description: description}
+		r.funcs[name] = f
+	}
+	f.overloads = append(f.overloads, ovs...)
+}
+
+// Names returns the names of all functions, sorted.
+func (r *Registry) Names() []string {
+	return append([]string(nil), r.names...)
+}
+
+// Describe returns the description of the function called name (any case).
+func (r *Registry) Describe(name string) (Description, bool) {
+	f := r.funcs[strings.ToUpper(name)]
+	if f == nil {
+		return Description{}, false
+	}
+	d := Description{Name: f.name, Category: f.category, Description: f.description}
+	for _, o := range f.overloads {
+		d.Signatures = append(d.Signatures, o.signature(f.name))
+	}
+	return d, true
+}
+
+func (o *overload) signature(name string) string {
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte('(')
+	for i, p := range o.params {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.name)
+		b.WriteByte(' ')
+		if p.display != "" {
+			b.WriteString(p.display)
+		} else {
+			b.WriteString(p.typ.String())
+		}
+		if o.variadic && i == len(o.params)-1 {
+			b.WriteString("...")
+		}
+	}
+	b.WriteString(") => ")
+	if o.retName != "" {
+		b.WriteString(o.retName)
+	} else {
+		b.WriteString(o.ret.String())
+	}
+	return b.String()
+}
+
+// Resolve picks the overload of the function called name for the argument
+// types, as ksqlDB does: an exact match first, then the one reachable by
+// the cheapest implicit widening (INT -> BIGINT -> DECIMAL -> DOUBLE); among
+// equals, the first declared. A NULL literal argument has the zero
+// types.Type and matches any parameter.
+func (r *Registry) Resolve(name string, args []types.Type) (Resolved, error) {
+	up := strings.ToUpper(name)
+	f := r.funcs[up]
+	if f == nil {
+		return Resolved{}, fmt.Errorf("%w: Can't find any functions with the name '%s'", ErrUnknownFunction, up)
+	}
+	var (
+		best       *overload
+		bestParams []types.Type
+		bestRet    types.Type
+		bestCost   = -1
+	)
+	for _, o := range f.overloads {
+		params, ret, cost, ok := o.match(args)
+		if !ok {
+			continue
+		}
+		if bestCost < 0 || cost < bestCost {
+			best, bestParams, bestRet, bestCost = o, params, ret, cost
+		}
+	}
+	if best == nil {
+		names := make([]string, len(args))
+		for i, a := range args {
+			names[i] = a.String()
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Function '%s' does not accept parameters (%s).\nValid alternatives are:", up, strings.Join(names, ", "))
+		for _, o := range f.overloads {
+			b.WriteString("\n")
+			b.WriteString(o.signature(up))
+		}
+		return Resolved{}, fmt.Errorf("%w: %s", ErrNoMatchingOverload, b.String())
+	}
+	eval := best.eval
+	if best.evalTyped != nil {
+		eval = best.evalTyped(bestParams, bestRet)
+	}
+	if best.strict {
+		inner := eval
+		eval = func(args []types.Value) (types.Value, error) {
+			for _, a := range args {
+				if a.IsNull() {
+					return types.Null(), nil
+				}
+			}
+			return inner(args)
+		}
+	}
+	return Resolved{Name: up, Params: bestParams, Return: bestRet, Eval: eval}, nil
+}
+
+// match reports whether o accepts args, with the parameter types the
+// arguments widen to, the return type and the cost of the widenings.
+func (o *overload) match(args []types.Type) ([]types.Type, types.Type, int, bool) {
+	n := len(o.params)
+	if o.variadic {
+		if len(args) < n-1 {
+			return nil, types.Type{}, 0, false
+		}
+	} else if len(args) != n {
+		return nil, types.Type{}, 0, false
+	}
+	if o.bind != nil {
+		return o.bind(args)
+	}
+	if o.retFn != nil {
+		return o.bindGeneric(args)
+	}
+	params := make([]types.Type, len(args))
+	cost := 0
+	for i, a := range args {
+		p := o.params[min(i, n-1)].typ
+		c, ok := widenCost(a, p)
+		if !ok {
+			return nil, types.Type{}, 0, false
+		}
+		cost += c
+		params[i] = p
+	}
+	return params, o.ret, cost, true
+}
+
+// numericRank orders the numeric kinds along ksqlDB's widening chain.
+func numericRank(k types.Kind) int {
+	switch k {
+	case types.KindInt:
+		return 0
+	case types.KindBigInt:
+		return 1
+	case types.KindDecimal:
+		return 2
+	case types.KindDouble:
+		return 3
+	}
+	return -1
+}
+
+// widenCost returns the cost of widening from to to: 0 for an equal type or
+// a NULL, the number of steps along the numeric chain otherwise.
+func widenCost(from, to types.Type) (int, bool) {
+	if from.IsZero() || from.Equal(to) {
+		return 0, true
+	}
+	if !types.Widens(from, to) {
+		return 0, false
+	}
+	c := numericRank(to.Kind()) - numericRank(from.Kind())
+	if from.Kind() == types.KindDecimal && to.Kind() == types.KindDecimal {
+		c = 1
+	}
+	return max(c, 1), true
+}
+
+// Constructors for declarations.
+
+func p(name string, t types.Type) param { return param{name: name, typ: t} }
+
+func fixed(ret types.Type, eval func([]types.Value) (types.Value, error), params ...param) *overload {
+	return &overload{params: params, ret: ret, strict: true, eval: eval}
+}
+
+func variadic(ret types.Type, eval func([]types.Value) (types.Value, error), params ...param) *overload {
+	return &overload{params: params, ret: ret, variadic: true, eval: eval}
+}
+
+// bindGeneric binds T (and a map's K) from the arguments, unifying numbers
+// to their common type, then checks every argument against its bound
+// parameter.
+func (o *overload) bindGeneric(args []types.Type) ([]types.Type, types.Type, int, bool) {
+	n := len(o.params)
+	var t, k types.Type
+	usesT := false
+	for i, a := range args {
+		pr := o.params[min(i, n-1)]
+		var cand types.Type
+		switch pr.g {
+		case gT:
+			usesT = true
+			cand = a
+		case gArrayT:
+			usesT = true
+			if a.IsZero() {
+				continue
+			}
+			if a.Kind() != types.KindArray {
+				return nil, types.Type{}, 0, false
+			}
+			cand = a.Elem()
+		case gMapKV:
+			usesT = true
+			if a.IsZero() {
+				continue
+			}
+			if a.Kind() != types.KindMap {
+				return nil, types.Type{}, 0, false
+			}
+			cand = a.Elem()
+			if !k.IsZero() && !k.Equal(a.Key()) {
+				return nil, types.Type{}, 0, false
+			}
+			k = a.Key()
+		default:
+			continue
+		}
+		if cand.IsZero() {
+			continue
+		}
+		if t.IsZero() || t.Equal(cand) {
+			t = cand
+			continue
+		}
+		c, ok := types.CommonNumeric(t, cand)
+		if !ok {
+			return nil, types.Type{}, 0, false
+		}
+		t = c
+	}
+	if usesT && t.IsZero() {
+		// Nothing to infer T from: ksqlDB rejects such calls too.
+		return nil, types.Type{}, 0, false
+	}
+	params := make([]types.Type, len(args))
+	cost := 0
+	for i, a := range args {
+		pr := o.params[min(i, n-1)]
+		var want types.Type
+		switch pr.g {
+		case gConcrete:
+			want = pr.typ
+		case gDecimal:
+			switch {
+			case a.IsZero():
+				want = types.MustDecimalType(1, 0)
+			case a.Kind() == types.KindDecimal:
+				want = a
+			default:
+				d, ok := types.DecimalOf(a)
+				if !ok {
+					return nil, types.Type{}, 0, false
+				}
+				want = d
+			}
+		case gT:
+			want = t
+		case gArrayT:
+			want = types.ArrayType(t)
+		case gMapKV:
+			want = types.MapType(k, t)
+		}
+		c, ok := widenCost(a, want)
+		if !ok {
+			return nil, types.Type{}, 0, false
+		}
+		cost += c
+		params[i] = want
+	}
+	return params, o.retFn(params, t), cost, true
+}
+
+func pDec(name string) param   { return param{name: name, display: "DECIMAL", g: gDecimal} }
+func pT(name string) param     { return param{name: name, display: "T", g: gT} }
+func pArray(name string) param { return param{name: name, display: "ARRAY<T>", g: gArrayT} }
+func pMap(name string) param   { return param{name: name, display: "MAP<K, T>", g: gMapKV} }
+
+func gen(retName string, retFn func(params []types.Type, t types.Type) types.Type, eval func([]types.Value) (types.Value, error), params ...param) *overload {
+	return &overload{params: params, retName: retName, retFn: retFn, strict: true, eval: eval}
+}
+
+func retT(_ []types.Type, t types.Type) types.Type          { return t }
+func retFirst(params []types.Type, _ types.Type) types.Type { return params[0] }
+func retConst(r types.Type) func([]types.Type, types.Type) types.Type {
+	return func([]types.Type, types.Type) types.Type { return r }
+}
