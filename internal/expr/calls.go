@@ -1,0 +1,80 @@
+package expr
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/sluicedata/sluice/internal/functions"
+	"github.com/sluicedata/sluice/internal/sql/ast"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// registryCall resolves a function by name and argument types, widens the
+// arguments to the chosen overload's parameters and calls it.
+func (c *compiler) registryCall(e *ast.Call) (*node, error) {
+	if e.Star {
+		return nil, errorf(e.Pos, CodeFunction, "Function '%s' with * is an aggregate; it is not allowed here", e.Name.Name)
+	}
+	args := make([]*node, len(e.Args))
+	ts := make([]types.Type, len(e.Args))
+	for i, a := range e.Args {
+		if tu, ok := a.(*ast.TimeUnitArg); ok {
+			// A bare time unit reaches the function as its name.
+			args[i] = constNode(types.StringType, types.Str(tu.Unit.String()), a)
+		} else {
+			n, err := c.compile(a)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = n
+		}
+		ts[i] = args[i].t
+	}
+	if c.env.Functions == nil {
+		return nil, errorf(e.Pos, CodeFunction, "Can't find any functions with the name '%s'", e.Name.Name)
+	}
+	res, err := c.env.Functions.Resolve(e.Name.Name, ts)
+	if err != nil {
+		return nil, &Error{Pos: e.Pos, Code: CodeFunction, Msg: userMessage(err)}
+	}
+	fns := make([]evalFn, len(args))
+	for i, a := range args {
+		p := a.t
+		if i < len(res.Params) {
+			p = res.Params[i]
+		}
+		w, err := widenTo(a, p)
+		if err != nil {
+			return nil, err
+		}
+		fns[i] = w.fn
+	}
+	eval := res.Eval
+	return &node{t: res.Return, src: e, fn: func(row types.Row) (types.Value, error) {
+		var small [4]types.Value
+		vals := small[:0]
+		if len(fns) > len(small) {
+			vals = make([]types.Value, 0, len(fns))
+		}
+		for _, f := range fns {
+			v, err := f(row)
+			if err != nil {
+				return types.Null(), err
+			}
+			vals = append(vals, v)
+		}
+		return eval(vals)
+	}}, nil
+}
+
+// userMessage drops the Go prefix of the registry's sentinel errors, leaving
+// the text in ksqlDB's wording that users and tests see.
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, sentinel := range []error{functions.ErrUnknownFunction, functions.ErrNoMatchingOverload} {
+		if p := sentinel.Error() + ": "; errors.Is(err, sentinel) && strings.HasPrefix(msg, p) {
+			return msg[len(p):]
+		}
+	}
+	return msg
+}
