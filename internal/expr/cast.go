@@ -156,15 +156,16 @@ func castFunc(from, to types.Type) castFn {
 		return parseCast(to)
 	case fk == types.KindTimestamp && tk == types.KindDate:
 		return func(v types.Value) (types.Value, error) {
-			return types.Date(int32(floorDiv(v.Timestamp(), 86400000))), nil
+			return types.Date(types.TimestampDate(v.Timestamp())), nil
 		}
 	case fk == types.KindTimestamp && tk == types.KindTime:
 		return func(v types.Value) (types.Value, error) {
-			ms := v.Timestamp() - floorDiv(v.Timestamp(), 86400000)*86400000
-			return types.Time(int32(ms)), nil
+			return types.Time(types.TimestampTime(v.Timestamp())), nil
 		}
 	case fk == types.KindDate && tk == types.KindTimestamp:
-		return func(v types.Value) (types.Value, error) { return types.Timestamp(int64(v.Date()) * 86400000), nil }
+		return func(v types.Value) (types.Value, error) {
+			return types.Timestamp(int64(v.Date()) * types.MillisPerDay), nil
+		}
 	case fk == types.KindArray && tk == types.KindArray:
 		ef := castFunc(from.Elem(), to.Elem())
 		if ef == nil {
@@ -246,14 +247,6 @@ func castFunc(from, to types.Type) castFn {
 		}
 	}
 	return nil
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }
 
 // numericCast follows Java's conversions, as ksqlDB's casts do: integers
@@ -391,7 +384,7 @@ func parseCast(to types.Type) castFn {
 			if err != nil {
 				return types.Null(), castErr(v, to)
 			}
-			return types.Date(int32(floorDiv(t.Unix(), 86400))), nil
+			return types.Date(types.TimestampDate(t.UnixMilli())), nil
 		}
 	case types.KindTime:
 		return func(v types.Value) (types.Value, error) {

@@ -169,7 +169,7 @@ func (c *compiler) comparison(op ast.BinaryOp, l, r *node, pos ast.Pos) (*node, 
 			if err != nil || a.IsNull() {
 				return falseOr(err)
 			}
-			return types.Bool(test(cmpFloat(a.Double(), k))), nil
+			return types.Bool(test(types.CompareDoubles(a.Double(), k))), nil
 		}
 	case t.Kind() == types.KindString && r.isConst && !r.val.IsNull() && (op == ast.Eq || op == ast.Ne):
 		k := r.val.Str()
@@ -187,7 +187,7 @@ func (c *compiler) comparison(op ast.BinaryOp, l, r *node, pos ast.Pos) (*node, 
 			if err != nil || a.IsNull() || b.IsNull() {
 				return falseOr(err)
 			}
-			return types.Bool(test(cmpFloat(a.Double(), b.Double()))), nil
+			return types.Bool(test(types.CompareDoubles(a.Double(), b.Double()))), nil
 		}
 	default:
 		res.fn = func(row types.Row) (types.Value, error) {
@@ -199,24 +199,6 @@ func (c *compiler) comparison(op ast.BinaryOp, l, r *node, pos ast.Pos) (*node, 
 		}
 	}
 	return res, nil
-}
-
-// cmpFloat orders doubles as Java's Double.compare, which ksqlDB's
-// comparisons use: NaN above everything, equal to itself.
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	case a == b:
-		return 0
-	case a != a && b != b:
-		return 0
-	case a != a:
-		return 1
-	}
-	return -1
 }
 
 // falseOr is the result of a comparison with a NULL operand: FALSE, not

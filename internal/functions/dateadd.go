@@ -19,7 +19,7 @@ func unitMillis(unit string) (int64, error) {
 	case "HOUR", "HOURS":
 		return 60 * 60 * 1000, nil
 	case "DAY", "DAYS":
-		return msPerDay, nil
+		return types.MillisPerDay, nil
 	}
 	return 0, fmt.Errorf("functions: unknown interval unit %q: use MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS", unit)
 }
@@ -55,11 +55,11 @@ func registerDateAdd(r *Registry) {
 		}
 		r.add("DATE"+suffix, "DATE / TIME", verb+" an interval to a DATE, e.g. DATE"+suffix+"(DAYS, 3, d).",
 			fixed(types.DateType, func(a []types.Value) (types.Value, error) {
-				ms, err := shiftMillis(a, int64(a[2].Date())*msPerDay, sub)
+				ms, err := shiftMillis(a, int64(a[2].Date())*types.MillisPerDay, sub)
 				if err != nil {
 					return types.Null(), err
 				}
-				return types.Date(int32(floorDiv(ms, msPerDay))), nil
+				return types.Date(types.TimestampDate(ms)), nil
 			}, unitParam(), p("interval", integ), p("date", types.DateType)))
 		r.add("TIME"+suffix, "DATE / TIME", verb+" an interval to a TIME, wrapping around midnight, e.g. TIME"+suffix+"(HOURS, 3, t).",
 			fixed(types.TimeType, func(a []types.Value) (types.Value, error) {
@@ -67,7 +67,7 @@ func registerDateAdd(r *Registry) {
 				if err != nil {
 					return types.Null(), err
 				}
-				return types.Time(int32(ms - floorDiv(ms, msPerDay)*msPerDay)), nil
+				return types.Time(types.TimestampTime(ms)), nil
 			}, unitParam(), p("interval", integ), p("time", types.TimeType)))
 		r.add("TIMESTAMP"+suffix, "DATE / TIME", verb+" an interval to a TIMESTAMP, e.g. TIMESTAMP"+suffix+"(SECONDS, 30, ts).",
 			fixed(types.TimestampType, func(a []types.Value) (types.Value, error) {

@@ -10,8 +10,6 @@ import (
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-const msPerDay = 24 * 60 * 60 * 1000
-
 // time0 is the Unix epoch in UTC.
 var time0 = time.Unix(0, 0).UTC()
 
@@ -184,7 +182,7 @@ func registerDateTime(r *Registry) {
 
 	r.add("FORMAT_DATE", "DATE / TIME", "Formats a DATE with a java.time pattern such as 'yyyy-MM-dd'.",
 		fixed(str, func(a []types.Value) (types.Value, error) {
-			return formatMillis(int64(a[0].Date())*msPerDay, a[1].Str(), "")
+			return formatMillis(int64(a[0].Date())*types.MillisPerDay, a[1].Str(), "")
 		}, p("date", date), p("formatPattern", str)))
 	r.add("PARSE_DATE", "DATE / TIME", "Parses a string into a DATE with a java.time pattern.",
 		fixed(date, func(a []types.Value) (types.Value, error) {
@@ -192,7 +190,7 @@ func registerDateTime(r *Registry) {
 			if err != nil {
 				return types.Null(), err
 			}
-			return types.Date(int32(floorDiv(ms, msPerDay))), nil
+			return types.Date(types.TimestampDate(ms)), nil
 		}, p("formattedDate", str), p("formatPattern", str)))
 	r.add("FORMAT_TIME", "DATE / TIME", "Formats a TIME with a java.time pattern such as 'HH:mm:ss'.",
 		fixed(str, func(a []types.Value) (types.Value, error) {
@@ -204,7 +202,7 @@ func registerDateTime(r *Registry) {
 			if err != nil {
 				return types.Null(), err
 			}
-			return types.Time(int32(ms - floorDiv(ms, msPerDay)*msPerDay)), nil
+			return types.Time(types.TimestampTime(ms)), nil
 		}, p("formattedTime", str), p("formatPattern", str)))
 
 	r.add("CONVERT_TZ", "DATE / TIME", "Converts a TIMESTAMP's wall-clock time from one time zone to another.",
@@ -224,14 +222,6 @@ func registerDateTime(r *Registry) {
 			_, toOff := time.UnixMilli(inst).In(to).Zone()
 			return types.Timestamp(inst + int64(toOff)*1000), nil
 		}, p("timestamp", ts), p("fromTimeZone", str), p("toTimeZone", str)))
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }
 
 // patternToken is one element of a date-time pattern: a run of one

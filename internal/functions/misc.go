@@ -150,7 +150,7 @@ func registerMisc(r *Registry) {
 			if err != nil {
 				return types.Null(), err
 			}
-			return types.Int(int32(floorDiv(t.UnixMilli(), msPerDay))), nil
+			return types.Int(types.TimestampDate(t.UnixMilli())), nil
 		}, p("formattedDate", str), p("formatPattern", str)))
 }
 

@@ -47,7 +47,7 @@ func (v Value) equal(w Value) bool {
 	case KindNull:
 		return true
 	case KindDouble:
-		return cmpFloat(math.Float64frombits(v.n), math.Float64frombits(w.n)) == 0
+		return CompareDoubles(math.Float64frombits(v.n), math.Float64frombits(w.n)) == 0
 	case KindDecimal:
 		if v.p == nil && w.p == nil && v.x == w.x {
 			return v.n == w.n
@@ -138,7 +138,7 @@ func (v Value) compare(w Value) int {
 	case KindBoolean:
 		return cmp64(int64(v.n), int64(w.n))
 	case KindDouble:
-		return cmpFloat(math.Float64frombits(v.n), math.Float64frombits(w.n))
+		return CompareDoubles(math.Float64frombits(v.n), math.Float64frombits(w.n))
 	case KindDecimal:
 		if v.p == nil && w.p == nil && v.x == w.x {
 			return cmp64(int64(v.n), int64(w.n))
@@ -240,7 +240,9 @@ func compareSignedBytes(a, b []byte) int {
 	return cmp64(int64(len(a)), int64(len(b)))
 }
 
-func cmpFloat(a, b float64) int {
+// CompareDoubles orders doubles as SQL compares them: NaN above every
+// number and equal to itself, -0 equal to 0.
+func CompareDoubles(a, b float64) int {
 	switch {
 	case a < b:
 		return -1
@@ -268,7 +270,7 @@ func compareNumeric(v, w Value) int {
 	case isIntegerKind(v.kind) && isIntegerKind(w.kind):
 		return cmp64(int64(v.n), int64(w.n))
 	case v.kind == KindDouble && w.kind == KindDouble:
-		return cmpFloat(math.Float64frombits(v.n), math.Float64frombits(w.n))
+		return CompareDoubles(math.Float64frombits(v.n), math.Float64frombits(w.n))
 	case v.kind == KindDouble:
 		return -compareNumeric(w, v)
 	case w.kind == KindDouble:

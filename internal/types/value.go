@@ -217,7 +217,7 @@ func (v Value) Dec() Decimal {
 	if v.kind != KindDecimal {
 		wrongKind("Dec", v.kind)
 	}
-	return Decimal{big: (*big.Int)(v.p), small: int64(v.n), scale: int32(v.x)}
+	return v.dec()
 }
 
 func (v Value) dec() Decimal {
