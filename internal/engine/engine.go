@@ -16,10 +16,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/clock"
+	"github.com/sluicedata/sluice/internal/exec"
+	"github.com/sluicedata/sluice/internal/functions"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/log/embedded"
 	"github.com/sluicedata/sluice/internal/log/kafka"
@@ -44,6 +48,9 @@ type Config struct {
 	Logger        *slog.Logger  // default: discard
 	// Log, when set, is used instead of opening one (tests); the engine closes it.
 	Log log.Log
+	// Manual runs persistent queries only when Drain is called, one record
+	// at a time and without goroutines, as ksqlDB's test driver does.
+	Manual bool
 }
 
 // Engine is an open Sluice instance.
@@ -53,6 +60,23 @@ type Engine struct {
 	metrics  *metrics.Registry
 	clock    clock.Clock
 	logger   *slog.Logger
+
+	meta      *catalog.Metastore
+	functions *functions.Registry
+	proclog   *exec.ProcessingLog
+	manual    bool
+	// ctx bounds the goroutines of persistent queries; stop ends it.
+	ctx  context.Context
+	stop context.CancelFunc
+
+	// mu serialises statements, so that the command log's order is the
+	// order in which they took effect.
+	mu        sync.Mutex
+	queries   []*persistentQuery // creation order
+	transient sync.Map           // query ID -> *transientQuery
+	nextPush  atomic.Int64
+	// replaySeq is the sequence number of the command being replayed.
+	replaySeq int64
 }
 
 // Open opens the log and the command log. It fails with an error that says
@@ -83,6 +107,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	e.commands = cl
+	if err := e.start(ctx, cfg); err != nil {
+		raw.Close()
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -150,5 +178,9 @@ func (e *Engine) Clock() clock.Clock { return e.clock }
 // Logger is the engine's logger.
 func (e *Engine) Logger() *slog.Logger { return e.logger }
 
-// Close closes the log; the engine cannot be used afterwards.
-func (e *Engine) Close() error { return e.log.Close() }
+// Close stops the queries and closes the log; the engine cannot be used
+// afterwards.
+func (e *Engine) Close() error {
+	e.stopQueries()
+	return e.log.Close()
+}

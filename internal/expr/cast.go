@@ -19,20 +19,24 @@ var ErrCast = errors.New("expr: cannot cast")
 type castFn func(types.Value) (types.Value, error)
 
 // ResolveType turns a type as written into a types.Type.
-func ResolveType(t ast.Type) (types.Type, error) {
+func ResolveType(t ast.Type) (types.Type, error) { return ResolveTypeIn(t, nil) }
+
+// ResolveTypeIn is ResolveType with custom types (CREATE TYPE) looked up
+// by upper-case name in custom, which may be nil.
+func ResolveTypeIn(t ast.Type, custom func(name string) (types.Type, bool)) (types.Type, error) {
 	switch t := t.(type) {
 	case *ast.ArrayType:
-		e, err := ResolveType(t.Elem)
+		e, err := ResolveTypeIn(t.Elem, custom)
 		if err != nil {
 			return e, err
 		}
 		return types.ArrayType(e), nil
 	case *ast.MapType:
-		k, err := ResolveType(t.Key)
+		k, err := ResolveTypeIn(t.Key, custom)
 		if err != nil {
 			return k, err
 		}
-		v, err := ResolveType(t.Value)
+		v, err := ResolveTypeIn(t.Value, custom)
 		if err != nil {
 			return v, err
 		}
@@ -40,7 +44,7 @@ func ResolveType(t ast.Type) (types.Type, error) {
 	case *ast.StructType:
 		fs := make([]types.Field, len(t.Fields))
 		for i, f := range t.Fields {
-			ft, err := ResolveType(f.Type)
+			ft, err := ResolveTypeIn(f.Type, custom)
 			if err != nil {
 				return ft, err
 			}
@@ -86,6 +90,11 @@ func ResolveType(t ast.Type) (types.Type, error) {
 			}
 			return d, nil
 		}
+		if custom != nil && len(t.Params) == 0 {
+			if ct, ok := custom(t.Name.Name); ok {
+				return ct, nil
+			}
+		}
 		return types.Type{}, errorf(t.Pos, CodeType, "Unknown type: %s", t)
 	}
 	return types.Type{}, errorf(t.Position(), CodeType, "Unknown type: %s", t)
@@ -96,7 +105,7 @@ func (c *compiler) cast(e *ast.Cast) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	to, err := ResolveType(e.Type)
+	to, err := ResolveTypeIn(e.Type, c.env.CustomTypes)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@ type Env struct {
 	// Functions resolves function calls; nil means no functions but the
 	// lambda forms TRANSFORM, FILTER and REDUCE, which are built in here.
 	Functions *functions.Registry
+	// CustomTypes resolves the names of CREATE TYPE types in CAST; nil
+	// means none.
+	CustomTypes func(name string) (types.Type, bool)
 }
 
 // Error codes of *Error.

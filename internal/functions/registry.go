@@ -18,6 +18,8 @@ var (
 // Description describes a function for DESCRIBE FUNCTION and SHOW FUNCTIONS.
 type Description struct {
 	Name, Category, Description string
+	// Kind is KindScalar or KindTable, the type ksqlDB's listings show.
+	Kind string
 	// Signatures lists the overloads, e.g.
 	// "SUBSTRING(str STRING, pos INTEGER, len INTEGER) => STRING".
 	Signatures []string
@@ -36,7 +38,8 @@ type Resolved struct {
 	Eval func(args []types.Value) (types.Value, error)
 }
 
-// Registry holds the built-in scalar functions, looked up by upper-case name.
+// Registry holds the built-in scalar and table functions, looked up by
+// upper-case name.
 // It is immutable once built and safe for concurrent use.
 type Registry struct {
 	funcs map[string]*function
@@ -46,6 +49,9 @@ type Registry struct {
 type function struct {
 	name, category, description string
 	overloads                   []*overload
+	// tables holds the overloads of a table function; a function has
+	// either overloads or tables, never both.
+	tables []*tableOverload
 }
 
 // param is one declared parameter. A concrete parameter has a non-zero typ;
@@ -109,6 +115,7 @@ func NewRegistry() *Registry {
 	registerJSON3(r)
 	registerDateAdd(r)
 	registerMoreCollections2(r)
+	registerTables(r)
 	for n := range r.funcs {
 		r.names = append(r.names, n)
 	}
@@ -136,7 +143,13 @@ func (r *Registry) Describe(name string) (Description, bool) {
 	if f == nil {
 		return Description{}, false
 	}
-	d := Description{Name: f.name, Category: f.category, Description: f.description}
+	d := Description{Name: f.name, Category: f.category, Description: f.description, Kind: KindScalar}
+	if f.tables != nil {
+		d.Kind = KindTable
+		for _, o := range f.tables {
+			d.Signatures = append(d.Signatures, o.signature(f.name))
+		}
+	}
 	for _, o := range f.overloads {
 		d.Signatures = append(d.Signatures, o.signature(f.name))
 	}
@@ -181,6 +194,9 @@ func (r *Registry) Resolve(name string, args []types.Type) (Resolved, error) {
 	f := r.funcs[up]
 	if f == nil {
 		return Resolved{}, fmt.Errorf("%w: Can't find any functions with the name '%s'", ErrUnknownFunction, up)
+	}
+	if f.tables != nil {
+		return Resolved{}, fmt.Errorf("%w: %s", ErrNoMatchingOverload, tableInScalarContext(up))
 	}
 	var (
 		best       *overload

@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sluicedata/sluice/internal/catalog"
+	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/sql/ast"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+func (e *Engine) binder() *plan.Binder {
+	return &plan.Binder{Meta: e.meta, Functions: e.functions}
+}
+
+func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string, s *ast.CreateAsSelect, replay bool) (Entity, error) {
+	kind := kindOf(s.Kind)
+	name := s.Name.Name
+	if kind == catalog.Table {
+		return nil, stmtErrorf(s.Pos, "CREATE TABLE AS SELECT is not supported yet: tables and aggregations come with the next version of Sluice")
+	}
+	if ent, err := e.checkNewName(name, kind, s.OrReplace, s.IfNotExists, false, text); ent != nil || err != nil {
+		return ent, err
+	}
+	q, err := e.binder().Bind(s.Query, plan.Options{Persistent: true, Sink: name})
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	w, err := newWithProps(s.With)
+	if err != nil {
+		return nil, err
+	}
+	topic, ok := w.str("KAFKA_TOPIC")
+	if !ok {
+		topic = e.property(sess, "ksql.output.topic.name.prefix", "") + name
+	}
+	sink := &catalog.Source{Name: name, Kind: kind, Topic: topic, Schema: q.Output, Statement: text}
+	inKey := q.Source.Key
+	if q.Rekeyed || len(q.Source.KeyColumns()) == 0 {
+		inKey = catalog.FormatInfo{}
+	}
+	if err := e.sourceFormats(sess, w, sink, inKey, q.Source.Value, true); err != nil {
+		return nil, err
+	}
+	if err := e.sourceTimestamp(w, sink, q.Output); err != nil {
+		return nil, err
+	}
+	defParts := q.Source.Partitions
+	if p := e.property(sess, "ksql.sink.partitions", ""); p != "" {
+		fmt.Sscan(p, &defParts)
+	}
+	if defParts <= 0 {
+		defParts = 1
+	}
+	// Replacing a query keeps its ID, so it resumes from its offsets.
+	var old *persistentQuery
+	if s.OrReplace {
+		old = e.queryWriting(name)
+	}
+	if sink.Partitions, err = e.ensureTopic(ctx, w, topic, defParts, replay); err != nil {
+		return nil, err
+	}
+	seq, err := e.record(ctx, sess, text, replay)
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("CSAS_%s_%d", strings.ToUpper(name), seq)
+	if old != nil {
+		id = old.id
+		e.removeQuery(old)
+	}
+	e.meta.PutSource(sink)
+	pq, err := e.newQuery(ctx, sess, id, text, q, sink)
+	if err != nil {
+		e.meta.DeleteSource(name)
+		return nil, err
+	}
+	e.addQuery(pq)
+	return e.status(text, fmt.Sprintf("%s/%s/create", lower(kind), types.QuoteIdentifier(name)), "Created query with ID "+id, id, seq), nil
+}
+
+func (e *Engine) insertInto(ctx context.Context, sess *Session, text string, s *ast.InsertInto, replay bool) (Entity, error) {
+	name := s.Target.Name
+	target, ok := e.meta.Source(name)
+	if !ok {
+		return nil, stmtErrorf(s.Target.Pos, "%s does not exist.", name)
+	}
+	if target.IsSource {
+		return nil, stmtErrorf(s.Target.Pos, "Cannot insert into read-only %s: %s", lower(target.Kind), name)
+	}
+	if target.Kind == catalog.Table {
+		return nil, stmtErrorf(s.Target.Pos, "INSERT INTO can only be used to insert into a stream. %s is a table.", name)
+	}
+	if target.Schema.HeaderLen() > 0 {
+		return nil, stmtErrorf(s.Target.Pos, "Cannot insert into %s because it has header columns", name)
+	}
+	q, err := e.binder().Bind(s.Query, plan.Options{Persistent: true, Sink: name})
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	if !sameColumns(q.Output, target.Schema) {
+		return nil, stmtErrorf(s.Pos, "Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", q.Output, target.Schema)
+	}
+	w, err := newWithProps(s.With)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := e.record(ctx, sess, text, replay)
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("INSERTQUERY_%d", seq)
+	if qid, ok := w.str("QUERY_ID"); ok {
+		id = strings.ToUpper(qid)
+		if e.queryByID(id) != nil {
+			return nil, stmtErrorf(s.Pos, "Query ID '%s' already exists.", id)
+		}
+	}
+	pq, err := e.newQuery(ctx, sess, id, text, q, target)
+	if err != nil {
+		return nil, err
+	}
+	e.addQuery(pq)
+	return e.status(text, fmt.Sprintf("stream/%s/create", types.QuoteIdentifier(name)), "Created query with ID "+id, id, seq), nil
+}
+
+// sameColumns compares schemas by column names, types and key-ness.
+func sameColumns(a, b *types.Schema) bool {
+	if a.Len() != b.Len() || a.KeyLen() != b.KeyLen() {
+		return false
+	}
+	for i := 0; i < a.Len(); i++ {
+		ca, cb := a.Column(i), b.Column(i)
+		if ca.Name != cb.Name || !ca.Type.Equal(cb.Type) {
+			return false
+		}
+	}
+	return true
+}

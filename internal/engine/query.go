@@ -1,0 +1,395 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluicedata/sluice/internal/catalog"
+	"github.com/sluicedata/sluice/internal/exec"
+	"github.com/sluicedata/sluice/internal/functions"
+	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/sql/ast"
+	"github.com/sluicedata/sluice/internal/sql/parser"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// persistentQuery is a running CREATE ... AS SELECT or INSERT INTO ...
+// SELECT: one task per partition of its source, each in its own goroutine
+// (or run by Drain in manual mode). Its consumer group, named by its ID,
+// holds how far each task got, so a restart resumes there.
+type persistentQuery struct {
+	id        string
+	statement string
+	plan      *plan.Query
+	sink      *catalog.Source
+	stats     *exec.Stats
+	tasks     []*exec.Task
+	props     map[string]string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	paused  bool
+	resumed chan struct{} // closed on resume
+	err     error
+}
+
+func (q *persistentQuery) state() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.err != nil:
+		return "ERROR"
+	case q.paused:
+		return "PAUSED"
+	}
+	return "RUNNING"
+}
+
+// newQuery prepares the tasks of a persistent query; addQuery starts them.
+func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p *plan.Query, sink *catalog.Source) (*persistentQuery, error) {
+	stats := exec.NewStats(e.clock)
+	pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	key, value, err := sink.Formats()
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	tsCol := -1
+	if sink.Timestamp != "" {
+		tsCol, _ = sink.Schema.Find(sink.Timestamp)
+	}
+	sinkInfo, err := e.log.DescribeTopic(ctx, sink.Topic)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	offsets, err := e.startOffsets(ctx, id, p.Source.Topic, e.property(sess, "auto.offset.reset", "latest"))
+	if err != nil {
+		return nil, err
+	}
+	q := &persistentQuery{id: id, statement: text, plan: p, sink: sink, stats: stats, props: copyProps(sess)}
+	for part, off := range offsets {
+		r, err := e.log.OpenReader(ctx, p.Source.Topic, int32(part), off)
+		if err != nil {
+			q.closeTasks()
+			return nil, asStmtError(err)
+		}
+		out := exec.NewTopicSink(e.log, sink.Topic, int32(len(sinkInfo.Partitions)), sink.Schema, key, value, tsCol, pl)
+		tp := log.TopicPartition{Topic: p.Source.Topic, Partition: int32(part)}
+		commit := func(ctx context.Context, next int64) error {
+			return e.log.CommitOffsets(ctx, id, map[log.TopicPartition]int64{tp: next})
+		}
+		q.tasks = append(q.tasks, exec.NewTask(pl, r, out, commit))
+	}
+	return q, nil
+}
+
+func copyProps(sess *Session) map[string]string {
+	out := map[string]string{}
+	if sess != nil {
+		for k, v := range sess.Properties {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// startOffsets returns where each partition's task starts: the query's
+// committed position, else the start or the end of the partition as
+// auto.offset.reset says (ksqlDB's default is the end).
+func (e *Engine) startOffsets(ctx context.Context, group, topic, reset string) ([]int64, error) {
+	info, err := e.log.DescribeTopic(ctx, topic)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	committed, err := e.log.CommittedOffsets(ctx, group, topic)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	out := make([]int64, len(info.Partitions))
+	for i, p := range info.Partitions {
+		switch off, ok := committed[p.Partition]; {
+		case ok && off >= p.StartOffset && off <= p.EndOffset:
+			out[i] = off
+		case strings.EqualFold(reset, "earliest"):
+			out[i] = p.StartOffset
+		default:
+			out[i] = p.EndOffset
+		}
+	}
+	return out, nil
+}
+
+func (q *persistentQuery) closeTasks() {
+	for _, t := range q.tasks {
+		t.Close()
+	}
+}
+
+// addQuery registers a query and, unless the engine is manual, starts
+// its tasks.
+func (e *Engine) addQuery(q *persistentQuery) {
+	e.queries = append(e.queries, q)
+	if e.manual {
+		return
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	q.cancel = cancel
+	for _, t := range q.tasks {
+		q.wg.Add(1)
+		go e.runTask(ctx, q, t)
+	}
+}
+
+// runTask runs one task until the query stops. A failing step (the log
+// unavailable, say) is retried with a growing pause, the query showing
+// ERROR meanwhile; records are never skipped.
+func (e *Engine) runTask(ctx context.Context, q *persistentQuery, t *exec.Task) {
+	defer q.wg.Done()
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		q.mu.Lock()
+		paused, resumed := q.paused, q.resumed
+		q.mu.Unlock()
+		if paused {
+			select {
+			case <-resumed:
+			case <-ctx.Done():
+				return
+			}
+		}
+		err := t.Step(ctx)
+		if err == nil {
+			q.mu.Lock()
+			q.err = nil
+			q.mu.Unlock()
+			backoff = 100 * time.Millisecond
+			continue
+		}
+		if ctx.Err() != nil || errors.Is(err, log.ErrClosed) {
+			return
+		}
+		q.mu.Lock()
+		q.err = err
+		q.mu.Unlock()
+		e.logger.Error("query task failed; retrying", "query", q.id, "error", err, "retry_in", backoff)
+		select {
+		case <-e.clock.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+// stop ends the query's tasks and waits for them.
+func (q *persistentQuery) stop() {
+	if q.cancel != nil {
+		q.cancel()
+	}
+	q.wg.Wait()
+	q.closeTasks()
+}
+
+func (e *Engine) removeQuery(q *persistentQuery) {
+	q.stop()
+	for i, x := range e.queries {
+		if x == q {
+			e.queries = append(e.queries[:i], e.queries[i+1:]...)
+			break
+		}
+	}
+}
+
+func (e *Engine) stopQueries() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stop != nil {
+		e.stop()
+	}
+	for _, q := range e.queries {
+		q.stop()
+	}
+	e.transient.Range(func(_, v any) bool {
+		v.(*transientQuery).stop()
+		return true
+	})
+}
+
+func (e *Engine) queryByID(id string) *persistentQuery {
+	for _, q := range e.queries {
+		if strings.EqualFold(q.id, id) {
+			return q
+		}
+	}
+	return nil
+}
+
+func (e *Engine) queryWriting(sink string) *persistentQuery {
+	for _, q := range e.queries {
+		if q.sink.Name == sink && strings.HasPrefix(q.id, "CSAS_") {
+			return q
+		}
+	}
+	return nil
+}
+
+func (e *Engine) terminate(ctx context.Context, sess *Session, text string, all bool, id ast.Ident, replay bool) (Entity, error) {
+	var targets []*persistentQuery
+	if all {
+		targets = append(targets, e.queries...)
+	} else if q := e.queryByID(id.Name); q != nil {
+		targets = append(targets, q)
+	} else if tq, ok := e.transient.Load(strings.ToUpper(id.Name)); ok {
+		tq.(*transientQuery).stop()
+		return e.status(text, "query/"+id.Name+"/terminate", "Query terminated.", "", 0), nil
+	} else {
+		return nil, stmtErrorf(id.Pos, "Unknown queryId: %s", id.Name)
+	}
+	seq, err := e.record(ctx, sess, text, replay)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range targets {
+		e.removeQuery(q)
+	}
+	return e.status(text, "query/"+id.Name+"/terminate", "Query terminated.", "", seq), nil
+}
+
+func (e *Engine) pause(ctx context.Context, sess *Session, text string, all bool, id ast.Ident, pause bool, replay bool) (Entity, error) {
+	var targets []*persistentQuery
+	if all {
+		targets = append(targets, e.queries...)
+	} else if q := e.queryByID(id.Name); q != nil {
+		targets = append(targets, q)
+	} else {
+		return nil, stmtErrorf(id.Pos, "Unknown queryId: %s", id.Name)
+	}
+	seq, err := e.record(ctx, sess, text, replay)
+	if err != nil {
+		return nil, err
+	}
+	verb := "resume"
+	for _, q := range targets {
+		q.mu.Lock()
+		if pause && !q.paused {
+			q.paused, q.resumed = true, make(chan struct{})
+		} else if !pause && q.paused {
+			q.paused = false
+			close(q.resumed)
+		}
+		q.mu.Unlock()
+	}
+	if pause {
+		verb = "pause"
+	}
+	return e.status(text, "query/"+id.Name+"/"+verb, "Query "+verb+"d.", "", seq), nil
+}
+
+// Drain, in manual mode, runs every persistent query in creation order
+// until each has processed all the records its inputs hold, as ksqlDB's
+// test driver does. It is how tests run queries without goroutines.
+func (e *Engine) Drain(ctx context.Context) error {
+	if !e.manual {
+		return errors.New("engine: Drain needs an engine opened with Manual set")
+	}
+	e.mu.Lock()
+	queries := append([]*persistentQuery(nil), e.queries...)
+	e.mu.Unlock()
+	for _, q := range queries {
+		if q.state() == "PAUSED" {
+			continue
+		}
+		info, err := e.log.DescribeTopic(ctx, q.plan.Source.Topic)
+		if err != nil {
+			return err
+		}
+		for i, t := range q.tasks {
+			end := info.Partitions[i].EndOffset
+			for t.Position() < end {
+				if err := t.Step(ctx); err != nil {
+					return fmt.Errorf("query %s: %w", q.id, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Queries describes the persistent queries, in creation order.
+func (e *Engine) Queries() []QueryInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]QueryInfo, 0, len(e.queries))
+	for _, q := range e.queries {
+		out = append(out, QueryInfo{ID: q.id, Statement: q.statement, Sources: []string{q.plan.Source.Name},
+			Sink: q.sink.Name, SinkTopic: q.sink.Topic, State: q.state(), Stats: statsOf(q.stats)})
+	}
+	return out
+}
+
+func statsOf(s *exec.Stats) QueryStats {
+	snap := s.Snapshot()
+	st := QueryStats{MessagesPerSec: snap.MessagesPerSec, TotalMessages: snap.Total, Failed: snap.Failed}
+	if !snap.Last.IsZero() {
+		st.LastMessageTime = snap.Last.Format(time.RFC3339Nano)
+	}
+	return st
+}
+
+// start registers the processing log and replays the command log,
+// restarting the queries it holds.
+func (e *Engine) start(ctx context.Context, cfg Config) error {
+	e.meta = catalog.NewMetastore()
+	e.functions = functions.NewRegistry()
+	e.manual = cfg.Manual
+	e.ctx, e.stop = context.WithCancel(context.Background())
+	e.proclog = exec.NewProcessingLog(e.log, e.clock, func(msg string, args ...any) { e.logger.Warn(msg, args...) })
+	if err := e.log.CreateTopic(ctx, exec.ProcessingLogTopic, log.TopicConfig{Partitions: 1}); err != nil && !errors.Is(err, log.ErrTopicExists) {
+		return fmt.Errorf("engine: cannot create the processing log: %w", err)
+	}
+	els, err := parser.ParseTableElements(exec.ProcessingLogColumns)
+	if err != nil {
+		return fmt.Errorf("engine: processing log schema: %w", err)
+	}
+	var cols []types.Column
+	for _, el := range els {
+		c, err := e.column(catalog.Stream, el)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, c)
+	}
+	e.meta.PutSource(&catalog.Source{Name: "KSQL_PROCESSING_LOG", Kind: catalog.Stream, Topic: exec.ProcessingLogTopic,
+		Schema: types.MustSchema(cols...), Key: catalog.FormatInfo{Name: "NONE"}, Value: catalog.FormatInfo{Name: "JSON"},
+		IsSource: true, Partitions: 1, Statement: "CREATE SOURCE STREAM KSQL_PROCESSING_LOG (" + exec.ProcessingLogColumns + ") WITH (KAFKA_TOPIC='" + exec.ProcessingLogTopic + "', VALUE_FORMAT='JSON');"})
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.commands.Replay(ctx, func(c catalog.Command) error {
+		stmt, err := parser.ParseStatement(strings.TrimSuffix(strings.TrimSpace(c.Statement), ";"))
+		if err != nil {
+			e.logger.Error("command log: cannot parse a statement; skipped", "seq", c.Seq, "error", err)
+			return nil
+		}
+		sess := &Session{Properties: c.Properties, Variables: map[string]string{}}
+		if sess.Properties == nil {
+			sess.Properties = map[string]string{}
+		}
+		e.replaySeq = c.Seq
+		if _, err := e.execute(ctx, sess, c.Statement, stmt, true); err != nil {
+			// A statement that no longer applies (its source was dropped
+			// by hand, say) must not keep the server from starting.
+			e.logger.Error("command log: statement failed on replay; skipped", "seq", c.Seq, "statement", c.Statement, "error", err)
+		}
+		return nil
+	})
+}

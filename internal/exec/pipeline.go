@@ -1,0 +1,262 @@
+// Package exec runs logical plans: it turns each record of a source
+// partition into rows, filters, expands and projects them, and hands the
+// results to a sink (a topic for persistent queries, a channel for
+// transient ones). One Task serves one input partition, so a topic of n
+// partitions runs as n tasks in parallel. A bad value never stops a task:
+// the record goes to the processing log with the reason, and is counted.
+package exec
+
+import (
+	"fmt"
+
+	"github.com/sluicedata/sluice/internal/functions"
+	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/serde"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// Pipeline is what every task of a query shares: the plan and the
+// formats it reads with. It holds no per-row state.
+type Pipeline struct {
+	Plan    *plan.Query
+	QueryID string
+	key     serde.Format
+	value   serde.Format
+	// tsCol is the input column that gives ROWTIME (TIMESTAMP), or -1.
+	tsCol    int
+	tsParse  *functions.Resolved // TIMESTAMP_FORMAT parser
+	tsFormat types.Value
+	Log      *ProcessingLog
+	Stats    *Stats
+}
+
+// NewPipeline prepares a plan to run.
+func NewPipeline(queryID string, p *plan.Query, fns *functions.Registry, plog *ProcessingLog, stats *Stats) (*Pipeline, error) {
+	key, value, err := p.Source.Formats()
+	if err != nil {
+		return nil, err
+	}
+	pl := &Pipeline{Plan: p, QueryID: queryID, key: key, value: value, tsCol: -1, Log: plog, Stats: stats}
+	if ts := p.Source.Timestamp; ts != "" {
+		i, ok := p.Input.Find(ts)
+		if !ok {
+			return nil, fmt.Errorf("The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", ts)
+		}
+		pl.tsCol = i
+		if f := p.Source.TimestampFormat; f != "" {
+			r, err := fns.Resolve("PARSE_TIMESTAMP", []types.Type{types.StringType, types.StringType})
+			if err != nil {
+				return nil, err
+			}
+			pl.tsParse, pl.tsFormat = &r, types.Str(f)
+		}
+	}
+	return pl, nil
+}
+
+// Out is one result row: the output key and value columns laid out as
+// the plan's Output schema, with the record's time and headers.
+type Out struct {
+	Row       types.Row
+	NullValue bool // the input value was null: a tombstone passes through
+	Time      int64
+	Headers   []log.Header
+}
+
+// rowState is a task's scratch space, reused from record to record so
+// that the hot path does not allocate.
+type rowState struct {
+	in   types.Row
+	exp  types.Row
+	out  types.Row
+	args []types.Value
+	tfs  [][]types.Value
+}
+
+// process turns one record into zero or more output rows, calling emit
+// for each. It returns false when the record was dropped for an error
+// (already logged and counted).
+func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error) error {
+	p := pl.Plan
+	in := st.in[:0]
+	var err error
+	in, err = pl.key.Decode(in, rec.Key)
+	if err != nil {
+		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to deserialize key from topic: %s. %v", p.Source.Topic, err))
+		return nil
+	}
+	in = appendHeaders(in, p.Source.HeaderColumns(), rec.Headers)
+	nullValue := rec.Value == nil
+	if nullValue {
+		for range p.Source.ValueColumns() {
+			in = append(in, types.Null())
+		}
+	} else if in, err = pl.value.Decode(in, rec.Value); err != nil {
+		st.in = in
+		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to deserialize value from topic: %s. %v", p.Source.Topic, err))
+		return nil
+	}
+	ts := rec.Timestamp
+	if pl.tsCol >= 0 {
+		if ts, err = pl.eventTime(in[pl.tsCol]); err != nil {
+			st.in = in
+			pl.fail(rec, "processing", err.Error())
+			return nil
+		}
+	}
+	in = append(in, types.BigInt(ts), types.Int(rec.Partition), types.BigInt(rec.Offset))
+	st.in = in
+
+	if p.Where != nil {
+		if nullValue {
+			return nil
+		}
+		v, err := p.Where.Eval(in)
+		if err != nil {
+			pl.fail(rec, "processing", "Error in WHERE expression: "+err.Error())
+			return nil
+		}
+		if v.IsNull() || !v.Bool() {
+			return nil
+		}
+	}
+	pl.Stats.processed()
+	if len(p.TableFunctions) == 0 {
+		return pl.project(st, in, rec, ts, nullValue, emit)
+	}
+	return pl.explode(st, in, rec, ts, emit)
+}
+
+// explode evaluates the table functions and projects one row per element
+// of the longest result; shorter results are padded with NULL, as ksqlDB
+// zips them.
+func (pl *Pipeline) explode(st *rowState, in types.Row, rec *log.Record, ts int64, emit func(*Out) error) error {
+	tfs := pl.Plan.TableFunctions
+	if cap(st.tfs) < len(tfs) {
+		st.tfs = make([][]types.Value, len(tfs))
+	}
+	st.tfs = st.tfs[:len(tfs)]
+	n := 0
+	for i, tf := range tfs {
+		st.args = st.args[:0]
+		for _, a := range tf.Args {
+			v, err := a.Eval(in)
+			if err != nil {
+				pl.fail(rec, "processing", fmt.Sprintf("Error in table function %s: %v", tf.SQL, err))
+				return nil
+			}
+			st.args = append(st.args, v)
+		}
+		vals, err := tf.Fn.Eval(st.args)
+		if err != nil {
+			pl.fail(rec, "processing", fmt.Sprintf("Error in table function %s: %v", tf.SQL, err))
+			return nil
+		}
+		st.tfs[i] = vals
+		n = max(n, len(vals))
+	}
+	for j := 0; j < n; j++ {
+		exp := append(st.exp[:0], in...)
+		for _, vals := range st.tfs {
+			if j < len(vals) {
+				exp = append(exp, vals[j])
+			} else {
+				exp = append(exp, types.Null())
+			}
+		}
+		st.exp = exp
+		if err := pl.project(st, exp, rec, ts, false, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (pl *Pipeline) project(st *rowState, row types.Row, rec *log.Record, ts int64, nullValue bool, emit func(*Out) error) error {
+	p := pl.Plan
+	out := st.out[:0]
+	for _, k := range p.Key {
+		out = append(out, pl.eval(k, row, rec))
+	}
+	if nullValue {
+		for range p.Value {
+			out = append(out, types.Null())
+		}
+	} else {
+		for _, v := range p.Value {
+			out = append(out, pl.eval(v, row, rec))
+		}
+	}
+	st.out = out
+	return emit(&Out{Row: out, NullValue: nullValue, Time: ts, Headers: rec.Headers})
+}
+
+// eval computes one output column; an error makes the column NULL and
+// goes to the processing log, as ksqlDB does for a failing expression.
+func (pl *Pipeline) eval(o plan.Output, row types.Row, rec *log.Record) types.Value {
+	v, err := o.Expr.Eval(row)
+	if err != nil {
+		pl.fail(rec, "processing", fmt.Sprintf("Error computing expression %s for column %s with index %d: %v", o.SQL, o.Name, 0, err))
+		return types.Null()
+	}
+	return v
+}
+
+func (pl *Pipeline) eventTime(v types.Value) (int64, error) {
+	if v.IsNull() {
+		return 0, fmt.Errorf("Failed to extract timestamp: the TIMESTAMP column %s is null", pl.Plan.Source.Timestamp)
+	}
+	switch v.Kind() {
+	case types.KindBigInt:
+		return v.BigInt(), nil
+	case types.KindTimestamp:
+		return v.Timestamp(), nil
+	case types.KindString:
+		if pl.tsParse == nil {
+			return 0, fmt.Errorf("Failed to extract timestamp: TIMESTAMP_FORMAT is needed to read a STRING timestamp")
+		}
+		t, err := pl.tsParse.Eval([]types.Value{v, pl.tsFormat})
+		if err != nil {
+			return 0, fmt.Errorf("Failed to parse timestamp '%s' with formatter '%s': %v", v.Str(), pl.Plan.Source.TimestampFormat, err)
+		}
+		return t.Timestamp(), nil
+	}
+	return 0, fmt.Errorf("Failed to extract timestamp: unsupported type %s", v.Kind())
+}
+
+func (pl *Pipeline) fail(rec *log.Record, kind, msg string) {
+	pl.Stats.fail()
+	if pl.Log != nil {
+		pl.Log.Record(pl.QueryID, kind, msg, rec)
+	}
+}
+
+// appendHeaders fills the header columns from the record: HEADERS gets
+// them all, HEADER('k') the last value of key k.
+func appendHeaders(in types.Row, cols []types.Column, hs []log.Header) types.Row {
+	for _, c := range cols {
+		if c.Namespace == types.NamespaceHeaders {
+			elems := make([]types.Value, len(hs))
+			for i, h := range hs {
+				v := types.Null()
+				if h.Value != nil {
+					v = types.Bytes(h.Value)
+				}
+				elems[i] = types.Struct(headerFields, []types.Value{types.Str(h.Key), v})
+			}
+			in = append(in, types.Array(elems))
+			continue
+		}
+		v := types.Null()
+		for _, h := range hs {
+			if h.Key == c.HeaderKey && h.Value != nil {
+				v = types.Bytes(h.Value)
+			}
+		}
+		in = append(in, v)
+	}
+	return in
+}
+
+var headerFields = []string{"KEY", "VALUE"}

@@ -1,0 +1,160 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/serde"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// Sink receives a task's output rows.
+type Sink interface {
+	// Write takes one output row; the row is valid only during the call.
+	Write(o *Out) error
+	// Flush is called after each batch of input records, before the
+	// task's input position is committed: a persistent sink appends what
+	// it holds.
+	Flush(ctx context.Context) error
+}
+
+// Task runs a pipeline over one input partition.
+type Task struct {
+	pl     *Pipeline
+	reader log.Reader
+	sink   Sink
+	emit   func(*Out) error
+	commit func(ctx context.Context, next int64) error
+	st     rowState
+}
+
+// NewTask returns a task reading r into sink. commit, when not nil, is
+// called with the next input offset after each batch's output is flushed.
+func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64) error) *Task {
+	return &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit}
+}
+
+// Position is the offset of the next input record.
+func (t *Task) Position() int64 { return t.reader.Position() }
+
+// Step blocks for the next batch of input records and processes it.
+func (t *Task) Step(ctx context.Context) error {
+	recs, err := t.reader.Next(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		if err := t.pl.process(&t.st, &recs[i], t.emit); err != nil {
+			return err
+		}
+	}
+	if err := t.sink.Flush(ctx); err != nil {
+		return err
+	}
+	if t.commit != nil {
+		return t.commit(ctx, t.reader.Position())
+	}
+	return nil
+}
+
+// Close releases the task's reader.
+func (t *Task) Close() error { return t.reader.Close() }
+
+// TopicSink writes output rows to a topic with the sink's formats,
+// partitioned by key as Kafka's default partitioner does.
+type TopicSink struct {
+	log        log.Log
+	topic      string
+	partitions int32
+	keyCols    int
+	key, value serde.Format
+	// tsCol is the output column that gives the record time (the sink's
+	// TIMESTAMP property), or -1 to keep the input's.
+	tsCol   int
+	pl      *Pipeline
+	batches [][]log.Record
+	buf     []byte
+}
+
+// NewTopicSink returns a sink appending to topic, which has the given
+// number of partitions.
+func NewTopicSink(l log.Log, topic string, partitions int32, out *types.Schema, key, value serde.Format, tsCol int, pl *Pipeline) *TopicSink {
+	return &TopicSink{log: l, topic: topic, partitions: partitions, keyCols: out.KeyLen(), key: key, value: value,
+		tsCol: tsCol, pl: pl, batches: make([][]log.Record, partitions)}
+}
+
+// Write encodes the row into the current batch.
+func (s *TopicSink) Write(o *Out) error {
+	start := len(s.buf)
+	var err error
+	s.buf, err = s.key.Encode(s.buf, o.Row[:s.keyCols])
+	if err != nil {
+		s.buf = s.buf[:start]
+		s.pl.failOut(fmt.Sprintf("Error serializing key for topic %s: %v", s.topic, err))
+		return nil
+	}
+	keyEnd := len(s.buf)
+	var value []byte
+	if !o.NullValue {
+		s.buf, err = s.value.Encode(s.buf, o.Row[s.keyCols:])
+		if err != nil {
+			s.buf = s.buf[:start]
+			s.pl.failOut(fmt.Sprintf("Error serializing value for topic %s: %v", s.topic, err))
+			return nil
+		}
+		value = s.buf[keyEnd:len(s.buf):len(s.buf)]
+	}
+	var key []byte
+	if s.keyCols > 0 && !allNull(o.Row[:s.keyCols]) {
+		key = s.buf[start:keyEnd:keyEnd]
+	}
+	ts := o.Time
+	if s.tsCol >= 0 {
+		if v := o.Row[s.tsCol]; !v.IsNull() {
+			if v.Kind() == types.KindTimestamp {
+				ts = v.Timestamp()
+			} else {
+				ts = v.BigInt()
+			}
+		}
+	}
+	p := int32(0)
+	if key != nil && s.partitions > 1 {
+		p = log.PartitionForKey(key, s.partitions)
+	}
+	s.batches[p] = append(s.batches[p], log.Record{Key: key, Value: value, Timestamp: ts, Headers: o.Headers})
+	return nil
+}
+
+// Flush appends the batch, one append per partition.
+func (s *TopicSink) Flush(ctx context.Context) error {
+	for p, recs := range s.batches {
+		if len(recs) == 0 {
+			continue
+		}
+		if _, err := s.log.Append(ctx, s.topic, int32(p), recs); err != nil {
+			return fmt.Errorf("writing to %s: %w", s.topic, err)
+		}
+		clear(recs)
+		s.batches[p] = recs[:0]
+	}
+	s.buf = s.buf[:0]
+	return nil
+}
+
+func allNull(vals []types.Value) bool {
+	for _, v := range vals {
+		if !v.IsNull() {
+			return false
+		}
+	}
+	return true
+}
+
+func (pl *Pipeline) failOut(msg string) {
+	pl.Stats.fail()
+	if pl.Log != nil {
+		pl.Log.Record(pl.QueryID, "serialization", msg, &log.Record{})
+	}
+}
