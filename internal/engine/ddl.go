@@ -173,10 +173,15 @@ func (e *Engine) sourceFormats(sess *Session, w withProps, src *catalog.Source, 
 	}
 	keyCols, valueCols := src.KeyColumns(), src.ValueColumns()
 	if len(keyCols) == 0 {
-		if derived && (w.has("KEY_FORMAT") || w.has("FORMAT") && key.Name != "NONE") {
+		explicit := w.has("KEY_FORMAT") || w.has("FORMAT")
+		if derived && explicit && key.Name != "NONE" {
 			return stmtErrorf(ast.Pos{}, "Key format specified for stream without key columns.")
 		}
-		key = catalog.FormatInfo{Name: "NONE"}
+		// A source without key columns keeps a key format it was given
+		// (a query re-keying it inherits it); otherwise its key is NONE.
+		if !explicit || derived {
+			key = catalog.FormatInfo{Name: "NONE"}
+		}
 	}
 	if value.WrapSingle != nil && len(valueCols) != 1 {
 		return stmtErrorf(ast.Pos{}, "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas")

@@ -83,6 +83,9 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 			return nil, asStmtError(err)
 		}
 		out := exec.NewTopicSink(e.log, sink.Topic, int32(len(sinkInfo.Partitions)), sink.Schema, key, value, tsCol, pl)
+		if e.manual {
+			out.KeepOrder()
+		}
 		tp := log.TopicPartition{Topic: p.Source.Topic, Partition: int32(part)}
 		commit := func(ctx context.Context, next int64) error {
 			return e.log.CommitOffsets(ctx, id, map[log.TopicPartition]int64{tp: next})

@@ -75,7 +75,16 @@ type TopicSink struct {
 	pl      *Pipeline
 	batches [][]log.Record
 	buf     []byte
+	// ordered keeps the global order of writes across partitions, one
+	// append per run of a partition, for tests that compare a topic's
+	// records in the order they were produced.
+	ordered bool
+	run     []log.Record
+	runPart int32
 }
+
+// KeepOrder makes the sink append in the exact order of its writes.
+func (s *TopicSink) KeepOrder() { s.ordered = true }
 
 // NewTopicSink returns a sink appending to topic, which has the given
 // number of partitions.
@@ -123,12 +132,37 @@ func (s *TopicSink) Write(o *Out) error {
 	if key != nil && s.partitions > 1 {
 		p = log.PartitionForKey(key, s.partitions)
 	}
-	s.batches[p] = append(s.batches[p], log.Record{Key: key, Value: value, Timestamp: ts, Headers: o.Headers})
+	rec := log.Record{Key: key, Value: value, Timestamp: ts, Headers: o.Headers}
+	if s.ordered {
+		if len(s.run) > 0 && p != s.runPart {
+			// The run's bytes live in buf, which only Flush resets.
+			if err := s.appendRun(context.Background()); err != nil {
+				return err
+			}
+		}
+		s.run, s.runPart = append(s.run, rec), p
+		return nil
+	}
+	s.batches[p] = append(s.batches[p], rec)
+	return nil
+}
+
+func (s *TopicSink) appendRun(ctx context.Context) error {
+	if _, err := s.log.Append(ctx, s.topic, s.runPart, s.run); err != nil {
+		return fmt.Errorf("writing to %s: %w", s.topic, err)
+	}
+	clear(s.run)
+	s.run = s.run[:0]
 	return nil
 }
 
 // Flush appends the batch, one append per partition.
 func (s *TopicSink) Flush(ctx context.Context) error {
+	if len(s.run) > 0 {
+		if err := s.appendRun(ctx); err != nil {
+			return err
+		}
+	}
 	for p, recs := range s.batches {
 		if len(recs) == 0 {
 			continue

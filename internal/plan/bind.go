@@ -251,7 +251,8 @@ func (b *Binder) bindOutputs(p *Query, q *ast.Query, items []item, env expr.Env,
 		}
 	}
 	if len(missing) > 0 && opts.Persistent {
-		return missingKeyError(opts.Sink, missing, partitioned, src.Name)
+		// ksqlDB names every key expression when one is missing.
+		return missingKeyError(opts.Sink, keyExprs, partitioned, src.Name)
 	}
 
 	// Value columns: the select items not used as keys, stars expanded.

@@ -28,7 +28,7 @@ func newDelimitedFormat(cols []types.Column, opts Options) (*delimitedFormat, er
 	for _, c := range cols {
 		switch c.Type.Kind() {
 		case types.KindArray, types.KindMap, types.KindStruct:
-			return nil, fmt.Errorf("%w: The 'DELIMITED' format does not support type '%s' (column %s)", ErrInvalidFormat, c.Type.Kind(), types.QuoteIdentifier(c.Name))
+			return nil, fmt.Errorf("%w: The 'DELIMITED' format does not support type '%s', column: %s", ErrInvalidFormat, c.Type.Kind(), types.QuoteIdentifier(c.Name))
 		}
 	}
 	return &delimitedFormat{cols: cols, delim: d}, nil

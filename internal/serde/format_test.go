@@ -84,7 +84,7 @@ func TestNewFormatInvalid(t *testing.T) {
 	}{
 		{"KAFKA", two, Options{}, "The 'KAFKA' format only supports a single field. Got: [`A` INTEGER, `B` STRING]"},
 		{"KAFKA", []types.Column{col("A", types.BooleanType)}, Options{}, "The 'KAFKA' format does not support type 'BOOLEAN'"},
-		{"KAFKA", []types.Column{col("A", types.MustDecimalType(4, 2))}, Options{}, "does not support type 'DECIMAL(4, 2)'"},
+		{"KAFKA", []types.Column{col("A", types.MustDecimalType(4, 2))}, Options{}, "The 'KAFKA' format does not support type 'DECIMAL'"},
 		{"NONE", two, Options{}, "The 'NONE' format can only be used when no columns are defined"},
 		{"DELIMITED", []types.Column{col("A", types.ArrayType(types.IntegerType))}, Options{}, "The 'DELIMITED' format does not support type 'ARRAY'"},
 		{"DELIMITED", two, Options{WrapSingle: ptr(false)}, "does not support 'WRAP_SINGLE_VALUE'"},
