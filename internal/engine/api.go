@@ -44,8 +44,12 @@ type StatementError struct {
 	// Kind classifies the error as ksqlDB's exception types do: "parse"
 	// (a syntax error), "statement" (validation or execution) or
 	// "runtime" (a query failed while processing).
-	Kind     string
-	Entities []Entity
+	Kind string
+	// AltMessage is ksqlDB's other phrasing of the same error, where it
+	// has one (a syntax error reads "Syntax error at or near 'X' at line
+	// L:C" there), for tools that match ksqlDB's messages.
+	AltMessage string
+	Entities   []Entity
 	Err      error // the underlying error, when there is one
 }
 

@@ -15,6 +15,11 @@ func (e *Engine) binder() *plan.Binder {
 	return &plan.Binder{Meta: e.meta, Functions: e.functions}
 }
 
+func (e *Engine) persistentOptions(sess *Session, sink string) plan.Options {
+	return plan.Options{Persistent: true, Sink: sink,
+		NewPlanner: strings.EqualFold(e.property(sess, "ksql.new.query.planner.enabled", "false"), "true")}
+}
+
 func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string, s *ast.CreateAsSelect, replay bool) (Entity, error) {
 	kind := kindOf(s.Kind)
 	name := s.Name.Name
@@ -24,7 +29,7 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 	if ent, err := e.checkNewName(name, kind, s.OrReplace, s.IfNotExists, false, text); ent != nil || err != nil {
 		return ent, err
 	}
-	q, err := e.binder().Bind(s.Query, plan.Options{Persistent: true, Sink: name})
+	q, err := e.binder().Bind(s.Query, e.persistentOptions(sess, name))
 	if err != nil {
 		return nil, asStmtError(err)
 	}
@@ -37,11 +42,7 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 		topic = e.property(sess, "ksql.output.topic.name.prefix", "") + name
 	}
 	sink := &catalog.Source{Name: name, Kind: kind, Topic: topic, Schema: q.Output, Statement: text}
-	inKey := q.Source.Key
-	if q.Rekeyed || len(q.Source.KeyColumns()) == 0 {
-		inKey = catalog.FormatInfo{}
-	}
-	if err := e.sourceFormats(sess, w, sink, inKey, q.Source.Value, true); err != nil {
+	if err := e.sourceFormats(sess, w, sink, q.Source.Key, q.Source.Value, true); err != nil {
 		return nil, err
 	}
 	if err := e.sourceTimestamp(w, sink, q.Output); err != nil {
@@ -96,7 +97,7 @@ func (e *Engine) insertInto(ctx context.Context, sess *Session, text string, s *
 	if target.Schema.HeaderLen() > 0 {
 		return nil, stmtErrorf(s.Target.Pos, "Cannot insert into %s because it has header columns", name)
 	}
-	q, err := e.binder().Bind(s.Query, plan.Options{Persistent: true, Sink: name})
+	q, err := e.binder().Bind(s.Query, e.persistentOptions(sess, name))
 	if err != nil {
 		return nil, asStmtError(err)
 	}

@@ -40,6 +40,9 @@ func title(k catalog.SourceKind) string {
 func (e *Engine) checkNewName(name string, kind catalog.SourceKind, orReplace, ifNotExists, isSource bool, text string) (Entity, error) {
 	old, ok := e.meta.Source(name)
 	if !ok {
+		if orReplace && isSource {
+			return nil, stmtErrorf(ast.Pos{}, "Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", lower(kind), name, lower(kind))
+		}
 		return nil, nil
 	}
 	if ifNotExists {

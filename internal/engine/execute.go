@@ -53,7 +53,11 @@ func parseScript(sql string) ([]parser.Parsed, error) {
 func parseError(err error, sql string) error {
 	var pe *parser.Error
 	if errors.As(err, &pe) {
-		return &StatementError{Code: CodeBadStatement, Kind: "parse", Pos: pe.Pos, Message: pe.Compat(), Statement: sql, Err: err}
+		se := &StatementError{Code: CodeBadStatement, Kind: "parse", Pos: pe.Pos, Message: pe.Error(), Statement: sql, Err: err}
+		if c := pe.Compat(); c != se.Message {
+			se.AltMessage = c
+		}
+		return se
 	}
 	return &StatementError{Code: CodeBadStatement, Kind: "parse", Message: err.Error(), Statement: sql, Err: err}
 }

@@ -22,7 +22,7 @@ var emptySchema = types.MustSchema()
 func (e *Engine) insertValues(ctx context.Context, sess *Session, text string, s *ast.InsertValues) (Entity, error) {
 	src, ok := e.meta.Source(s.Target.Name)
 	if !ok {
-		return nil, stmtErrorf(s.Target.Pos, "%s does not exist.", s.Target.Name)
+		return nil, e.unknownTarget(s.Target)
 	}
 	if src.IsSource {
 		return nil, stmtErrorf(s.Target.Pos, "Cannot insert values into read-only %s: %s", lower(src.Kind), src.Name)
@@ -86,6 +86,23 @@ func (e *Engine) insertValues(ctx context.Context, sess *Session, text string, s
 		return nil, err
 	}
 	return e.status(text, "stream/"+types.QuoteIdentifier(src.Name)+"/insert", "Inserted 1 row into "+src.Name, "", 0), nil
+}
+
+// unknownTarget words a missing INSERT target as ksqlDB does, with a hint
+// when only the case differs.
+func (e *Engine) unknownTarget(id ast.Ident) error {
+	msg := "Cannot insert values into an unknown stream/table: " + types.QuoteIdentifier(id.Name)
+	for _, src := range e.meta.Sources() {
+		if strings.EqualFold(src.Name, id.Name) {
+			if strings.ToUpper(src.Name) == src.Name {
+				msg += "\nDid you mean " + src.Name + "? Hint: try removing double quotes from the source name."
+			} else {
+				msg += "\nDid you mean \"" + src.Name + "\"? Hint: wrap the source name in double quotes to make it case-sensitive."
+			}
+			break
+		}
+	}
+	return stmtErrorf(id.Pos, "%s", msg)
 }
 
 func exprStrings(es []ast.Expr) []string {

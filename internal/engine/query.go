@@ -63,9 +63,12 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	if err != nil {
 		return nil, asStmtError(err)
 	}
-	tsCol := -1
+	var timestamp func(types.Row) (int64, error)
 	if sink.Timestamp != "" {
-		tsCol, _ = sink.Schema.Find(sink.Timestamp)
+		col, _ := sink.Schema.Find(sink.Timestamp)
+		if timestamp, err = exec.TimestampOf(e.functions, col, sink.Timestamp, sink.TimestampFormat); err != nil {
+			return nil, asStmtError(err)
+		}
 	}
 	sinkInfo, err := e.log.DescribeTopic(ctx, sink.Topic)
 	if err != nil {
@@ -82,7 +85,7 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 			q.closeTasks()
 			return nil, asStmtError(err)
 		}
-		out := exec.NewTopicSink(e.log, sink.Topic, int32(len(sinkInfo.Partitions)), sink.Schema, key, value, tsCol, pl)
+		out := exec.NewTopicSink(e.log, sink.Topic, int32(len(sinkInfo.Partitions)), sink.Schema, key, value, timestamp, pl)
 		if e.manual {
 			out.KeepOrder()
 		}

@@ -105,7 +105,12 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 			return nil
 		}
 	}
-	in = append(in, types.BigInt(ts), types.Int(rec.Partition), types.BigInt(rec.Offset))
+	if nullValue {
+		// ksqlDB carries pseudo-columns in the value: a null value has none.
+		in = append(in, types.Null(), types.Null(), types.Null())
+	} else {
+		in = append(in, types.BigInt(ts), types.Int(rec.Partition), types.BigInt(rec.Offset))
+	}
 	st.in = in
 
 	if p.Where != nil {
@@ -204,8 +209,14 @@ func (pl *Pipeline) eval(o plan.Output, row types.Row, rec *log.Record) types.Va
 }
 
 func (pl *Pipeline) eventTime(v types.Value) (int64, error) {
+	return extractTime(v, pl.Plan.Source.Timestamp, pl.tsParse, pl.tsFormat)
+}
+
+// extractTime reads event time from a TIMESTAMP column's value: a BIGINT
+// of milliseconds, a TIMESTAMP, or a STRING parsed with TIMESTAMP_FORMAT.
+func extractTime(v types.Value, column string, parse *functions.Resolved, format types.Value) (int64, error) {
 	if v.IsNull() {
-		return 0, fmt.Errorf("Failed to extract timestamp: the TIMESTAMP column %s is null", pl.Plan.Source.Timestamp)
+		return 0, fmt.Errorf("Failed to extract timestamp: the TIMESTAMP column %s is null", column)
 	}
 	switch v.Kind() {
 	case types.KindBigInt:
@@ -213,16 +224,31 @@ func (pl *Pipeline) eventTime(v types.Value) (int64, error) {
 	case types.KindTimestamp:
 		return v.Timestamp(), nil
 	case types.KindString:
-		if pl.tsParse == nil {
+		if parse == nil {
 			return 0, fmt.Errorf("Failed to extract timestamp: TIMESTAMP_FORMAT is needed to read a STRING timestamp")
 		}
-		t, err := pl.tsParse.Eval([]types.Value{v, pl.tsFormat})
+		t, err := parse.Eval([]types.Value{v, format})
 		if err != nil {
-			return 0, fmt.Errorf("Failed to parse timestamp '%s' with formatter '%s': %v", v.Str(), pl.Plan.Source.TimestampFormat, err)
+			return 0, fmt.Errorf("Failed to parse timestamp '%s' with formatter '%s': %v", v.Str(), format.Str(), err)
 		}
 		return t.Timestamp(), nil
 	}
 	return 0, fmt.Errorf("Failed to extract timestamp: unsupported type %s", v.Kind())
+}
+
+// TimestampOf returns a function reading record time from column col of
+// rows, formatted as format when it is a STRING; for a sink's TIMESTAMP.
+func TimestampOf(fns *functions.Registry, col int, name, format string) (func(types.Row) (int64, error), error) {
+	var parse *functions.Resolved
+	if format != "" {
+		r, err := fns.Resolve("PARSE_TIMESTAMP", []types.Type{types.StringType, types.StringType})
+		if err != nil {
+			return nil, err
+		}
+		parse = &r
+	}
+	f := types.Str(format)
+	return func(row types.Row) (int64, error) { return extractTime(row[col], name, parse, f) }, nil
 }
 
 func (pl *Pipeline) fail(rec *log.Record, kind, msg string) {

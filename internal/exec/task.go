@@ -69,9 +69,9 @@ type TopicSink struct {
 	partitions int32
 	keyCols    int
 	key, value serde.Format
-	// tsCol is the output column that gives the record time (the sink's
-	// TIMESTAMP property), or -1 to keep the input's.
-	tsCol   int
+	// timestamp gives the record time from the output row (the sink's
+	// TIMESTAMP property); nil keeps the input's.
+	timestamp func(types.Row) (int64, error)
 	pl      *Pipeline
 	batches [][]log.Record
 	buf     []byte
@@ -88,9 +88,11 @@ func (s *TopicSink) KeepOrder() { s.ordered = true }
 
 // NewTopicSink returns a sink appending to topic, which has the given
 // number of partitions.
-func NewTopicSink(l log.Log, topic string, partitions int32, out *types.Schema, key, value serde.Format, tsCol int, pl *Pipeline) *TopicSink {
+// timestamp, when not nil, computes each record's time from the output
+// row (see Pipeline.TimestampOf).
+func NewTopicSink(l log.Log, topic string, partitions int32, out *types.Schema, key, value serde.Format, timestamp func(types.Row) (int64, error), pl *Pipeline) *TopicSink {
 	return &TopicSink{log: l, topic: topic, partitions: partitions, keyCols: out.KeyLen(), key: key, value: value,
-		tsCol: tsCol, pl: pl, batches: make([][]log.Record, partitions)}
+		timestamp: timestamp, pl: pl, batches: make([][]log.Record, partitions)}
 }
 
 // Write encodes the row into the current batch.
@@ -114,19 +116,24 @@ func (s *TopicSink) Write(o *Out) error {
 		}
 		value = s.buf[keyEnd:len(s.buf):len(s.buf)]
 	}
+	// A null single-column key is a null key; a multi-column key is
+	// written even when all its columns are null, as ksqlDB does.
 	var key []byte
-	if s.keyCols > 0 && !allNull(o.Row[:s.keyCols]) {
+	if s.keyCols > 1 || s.keyCols == 1 && !o.Row[0].IsNull() {
 		key = s.buf[start:keyEnd:keyEnd]
 	}
 	ts := o.Time
-	if s.tsCol >= 0 {
-		if v := o.Row[s.tsCol]; !v.IsNull() {
-			if v.Kind() == types.KindTimestamp {
-				ts = v.Timestamp()
-			} else {
-				ts = v.BigInt()
+	if s.timestamp != nil {
+		t, err := s.timestamp(o.Row)
+		if err != nil || t < 0 {
+			s.buf = s.buf[:start]
+			if err == nil {
+				err = fmt.Errorf("the record's timestamp %d is negative", t)
 			}
+			s.pl.failOut(fmt.Sprintf("Error writing to topic %s: %v", s.topic, err))
+			return nil
 		}
+		ts = t
 	}
 	p := int32(0)
 	if key != nil && s.partitions > 1 {

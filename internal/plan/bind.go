@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/sluicedata/sluice/internal/catalog"
@@ -26,6 +27,10 @@ type Options struct {
 	// requires. Sink names the target, for messages.
 	Persistent bool
 	Sink       string
+	// NewPlanner is ksql.new.query.planner.enabled: a persistent query
+	// may leave out its source's key (its result then has none), and its
+	// key columns follow the select list's order.
+	NewPlanner bool
 }
 
 var reservedNames = map[string]bool{RowTime: true, RowPartition: true, RowOffset: true, WindowStart: true, WindowEnd: true}
@@ -89,48 +94,58 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		if containsTableFunction(q.Where, b.Functions) {
 			return nil, errorf(q.Where.Position(), "Table functions cannot be used in the WHERE clause")
 		}
-		w, err := expr.CompilePredicate(q.Where, env)
+		where := ast.Clone(q.Where)
+		if err := rewriteTimeLiterals(where); err != nil {
+			return nil, err
+		}
+		w, err := expr.CompilePredicate(where, env)
 		if err != nil {
 			return nil, prefixError("Error in WHERE expression: ", err)
 		}
 		p.Where, p.WhereSQL = w, q.Where.String()
 	}
 
-	items, err := b.expandSelect(q, src, alias)
+	items, err := b.expandSelect(q, alias, env)
 	if err != nil {
 		return nil, err
+	}
+	gen := newNameGen(in)
+	for i := range items {
+		if items[i].name == "" && !items[i].fromStar {
+			items[i].name = derivedName(items[i].ast, gen)
+		}
 	}
 	// Table functions become columns appended to the row, and the select
 	// items that called them refer to those columns.
 	expanded := cols
 	for i := range items {
-		call, ok := items[i].ast.(*ast.Call)
-		if !ok || !b.Functions.IsTableFunction(call.Name.Name) {
-			if items[i].ast != nil && containsTableFunction(items[i].ast, b.Functions) {
-				return nil, errorf(items[i].pos, "Table functions cannot be nested in other expressions: %s", items[i].ast)
-			}
+		if items[i].ast == nil || !containsTableFunction(items[i].ast, b.Functions) {
 			continue
 		}
-		tf, err := b.bindTableFunction(call, env)
-		if err != nil {
-			return nil, err
+		var bindErr error
+		items[i].ast = ast.Rewrite(ast.Clone(items[i].ast), func(x ast.Expr) ast.Expr {
+			call, ok := x.(*ast.Call)
+			if !ok || bindErr != nil || !b.Functions.IsTableFunction(call.Name.Name) {
+				return x
+			}
+			tf, err := b.bindTableFunction(call, env)
+			if err != nil {
+				bindErr = err
+				return x
+			}
+			synth := fmt.Sprintf("KSQL_SYNTH_%d", len(p.TableFunctions))
+			p.TableFunctions = append(p.TableFunctions, tf)
+			expanded = append(expanded, types.Column{Name: synth, Type: tf.Fn.Return})
+			return &ast.ColumnRef{Pos: call.Pos, Name: ast.Ident{Pos: call.Pos, Name: synth}}
+		})
+		if bindErr != nil {
+			return nil, bindErr
 		}
-		synth := fmt.Sprintf("KSQL_SYNTH_%d", len(p.TableFunctions))
-		p.TableFunctions = append(p.TableFunctions, tf)
-		expanded = append(expanded, types.Column{Name: synth, Type: tf.Fn.Return})
-		items[i].ast = &ast.ColumnRef{Pos: call.Pos, Name: ast.Ident{Pos: call.Pos, Name: synth}}
 	}
 	if p.Expanded, err = types.NewSchema(expanded...); err != nil {
 		return nil, err
 	}
 	env.Schema = p.Expanded
-
-	gen := newNameGen(in)
-	for i := range items {
-		if items[i].name == "" {
-			items[i].name = derivedName(items[i].ast, gen)
-		}
-	}
 	if err := b.bindOutputs(p, q, items, env, gen, opts); err != nil {
 		return nil, err
 	}
@@ -139,9 +154,24 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 
 // expandSelect expands stars and names aliased items; other names are
 // derived later, once table functions are known.
-func (b *Binder) expandSelect(q *ast.Query, src *catalog.Source, alias string) ([]item, error) {
+func (b *Binder) expandSelect(q *ast.Query, alias string, env expr.Env) ([]item, error) {
 	var items []item
 	for _, si := range q.Select {
+		if si.Star && si.Expr != nil {
+			// struct->*: one column per field, named after it.
+			c, err := expr.Compile(si.Expr, env)
+			if err != nil {
+				return nil, selectError(err)
+			}
+			if c.Type.Kind() != types.KindStruct {
+				return nil, errorf(si.Pos, "Can not use '->*' on a non-struct expression: %s (%s)", si.Expr, c.Type)
+			}
+			for _, f := range c.Type.Fields() {
+				items = append(items, item{name: f.Name, pos: si.Pos,
+					ast: &ast.Deref{Pos: si.Pos, X: ast.Clone(si.Expr), Field: ast.Ident{Pos: si.Pos, Name: f.Name}}})
+			}
+			continue
+		}
 		if si.Star {
 			if si.Qualifier != nil && si.Qualifier.Name != alias {
 				return nil, errorf(si.Pos, "'%s' is not a valid stream/table name or alias.", si.Qualifier.Name)
@@ -251,8 +281,16 @@ func (b *Binder) bindOutputs(p *Query, q *ast.Query, items []item, env expr.Env,
 		}
 	}
 	if len(missing) > 0 && opts.Persistent {
-		// ksqlDB names every key expression when one is missing.
-		return missingKeyError(opts.Sink, keyExprs, partitioned, src.Name)
+		if !partitioned && opts.NewPlanner {
+			// The newer planner drops an unselected key: the result has none.
+			keyExprs, keyNames = nil, nil
+		} else {
+			// ksqlDB names every key expression when one is missing.
+			return missingKeyError(opts.Sink, keyExprs, partitioned, src.Name)
+		}
+	}
+	if !partitioned && !star && opts.NewPlanner {
+		keyExprs, keyNames = inSelectOrder(keyExprs, keyNames, items)
 	}
 
 	// Value columns: the select items not used as keys, stars expanded.
@@ -282,6 +320,28 @@ func (b *Binder) bindOutputs(p *Query, q *ast.Query, items []item, env expr.Env,
 		return errorf(q.Pos, "The projection contains no value columns.")
 	}
 	return b.compileOutputs(p, keyExprs, keyNames, values, env, opts)
+}
+
+// inSelectOrder orders key columns as the select list names them.
+func inSelectOrder(exprs []ast.Expr, names []string, items []item) ([]ast.Expr, []string) {
+	pos := func(name string) int {
+		for i, it := range items {
+			if it.name == name && !it.fromStar {
+				return i
+			}
+		}
+		return len(items)
+	}
+	idx := make([]int, len(exprs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return pos(names[idx[a]]) < pos(names[idx[b]]) })
+	oe, on := make([]ast.Expr, len(exprs)), make([]string, len(names))
+	for i, j := range idx {
+		oe[i], on[i] = exprs[j], names[j]
+	}
+	return oe, on
 }
 
 func insertAt(items []item, it item, i int) []item {
@@ -319,7 +379,7 @@ func (b *Binder) compileOutputs(p *Query, keyExprs []ast.Expr, keyNames []string
 		}
 		c, err := expr.Compile(v.ast, env)
 		if err != nil {
-			return err
+			return selectError(err)
 		}
 		if c.Type.IsZero() {
 			return errorf(v.pos, "Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
@@ -517,6 +577,15 @@ func hasMap(t types.Type) bool {
 		}
 	}
 	return false
+}
+
+// selectError words an unknown column of the select list as ksqlDB does.
+func selectError(err error) error {
+	var ee *expr.Error
+	if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
+		return &Error{Pos: ee.Pos, Msg: "SELECT column '" + strings.TrimPrefix(ee.Msg, "Column '")}
+	}
+	return err
 }
 
 func prefixError(prefix string, err error) error {

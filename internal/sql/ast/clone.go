@@ -49,3 +49,50 @@ func deepCopy(v reflect.Value) reflect.Value {
 	}
 	return v
 }
+
+var exprType = reflect.TypeOf((*Expr)(nil)).Elem()
+
+// Rewrite replaces, bottom up, every sub-expression x of e (e included) by
+// fn(x), and returns the result. It rewrites e in place: Clone it first to
+// keep the original.
+func Rewrite(e Expr, fn func(Expr) Expr) Expr {
+	if e == nil {
+		return nil
+	}
+	rewriteFields(reflect.ValueOf(e), fn)
+	return fn(e)
+}
+
+func rewriteFields(v reflect.Value, fn func(Expr) Expr) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			rewriteFields(v.Elem(), fn)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Field(i)
+			if !f.CanSet() {
+				continue
+			}
+			if f.Type() == exprType {
+				if !f.IsNil() {
+					f.Set(reflect.ValueOf(Rewrite(f.Interface().(Expr), fn)))
+				}
+				continue
+			}
+			rewriteFields(f, fn)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			el := v.Index(i)
+			if el.Type() == exprType {
+				if !el.IsNil() {
+					el.Set(reflect.ValueOf(Rewrite(el.Interface().(Expr), fn)))
+				}
+				continue
+			}
+			rewriteFields(el, fn)
+		}
+	}
+}
