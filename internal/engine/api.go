@@ -50,7 +50,7 @@ type StatementError struct {
 	// L:C" there), for tools that match ksqlDB's messages.
 	AltMessage string
 	Entities   []Entity
-	Err      error // the underlying error, when there is one
+	Err        error // the underlying error, when there is one
 }
 
 func (e *StatementError) Error() string { return e.Message }

@@ -72,9 +72,9 @@ type TopicSink struct {
 	// timestamp gives the record time from the output row (the sink's
 	// TIMESTAMP property); nil keeps the input's.
 	timestamp func(types.Row) (int64, error)
-	pl      *Pipeline
-	batches [][]log.Record
-	buf     []byte
+	pl        *Pipeline
+	batches   [][]log.Record
+	buf       []byte
 	// ordered keeps the global order of writes across partitions, one
 	// append per run of a partition, for tests that compare a topic's
 	// records in the order they were produced.
