@@ -12,7 +12,7 @@ import (
 
 // ProcessingLogTopic holds the processing log; the engine registers the
 // stream KSQL_PROCESSING_LOG over it, as ksqlDB names it.
-const ProcessingLogTopic = "sluice_processing_log"
+const ProcessingLogTopic = "_sluice_processing_log"
 
 // ProcessingLogColumns is the schema of the processing log's records, a
 // subset of ksqlDB's with the same names, as CREATE STREAM elements.

@@ -102,7 +102,7 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		if err != nil {
 			return nil, prefixError("Error in WHERE expression: ", err)
 		}
-		p.Where, p.WhereSQL = w, q.Where.String()
+		p.Where, p.WhereSQL = w, where.String()
 	}
 
 	items, err := b.expandSelect(q, alias, env)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluicedata/sluice/internal/log"
@@ -20,20 +21,35 @@ const healthTimeout = 5 * time.Second
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
+	// ksqlDB's shape, which its clients read: the catalog ("metastore"),
+	// the log ("kafka") and the statement runner ("commandRunner"). The
+	// catalog and the runner live in this process, so only the log can
+	// fail; its error is added for operators.
 	type check struct {
 		IsHealthy bool   `json:"isHealthy"`
 		Error     string `json:"error,omitempty"`
 	}
-	type health struct {
-		IsHealthy bool             `json:"isHealthy"`
-		Details   map[string]check `json:"details"`
+	type details struct {
+		Metastore     check `json:"metastore"`
+		Kafka         check `json:"kafka"`
+		CommandRunner check `json:"commandRunner"`
 	}
+	type health struct {
+		IsHealthy   bool    `json:"isHealthy"`
+		Details     details `json:"details"`
+		ServerState string  `json:"serverState"`
+	}
+	state := "READY"
+	if s.stopping.Err() != nil {
+		state = "TERMINATING"
+	}
+	ok := check{IsHealthy: true}
 	if _, err := s.log.ListTopics(ctx); err != nil {
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, health{false, map[string]check{"log": {false, err.Error()}}})
+		writeJSON(w, http.StatusServiceUnavailable, health{false, details{ok, check{false, err.Error()}, ok}, state})
 		return
 	}
-	writeJSON(w, http.StatusOK, health{true, map[string]check{"log": {IsHealthy: true}}})
+	writeJSON(w, http.StatusOK, health{true, details{ok, ok, ok}, state})
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
@@ -52,9 +68,14 @@ func (s *Server) handleListTopics(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Sluice's own topics (the command log, the processing log) are
+	// listed only on request, as ksqlDB hides its internal topics.
+	internal := r.URL.Query().Get("internal") == "true"
 	names := make([]string, 0, len(topics))
 	for _, t := range topics {
-		names = append(names, t.Name)
+		if internal || !strings.HasPrefix(t.Name, "_sluice") {
+			names = append(names, t.Name)
+		}
 	}
 	sort.Strings(names)
 	writeJSON(w, http.StatusOK, names)

@@ -28,7 +28,8 @@ func TestTopicAdmin(t *testing.T) {
 	if w := ts.do("PUT", "/topics/Z", `{"partitions":1,"replication_factor":3}`); w.Code != 201 {
 		t.Fatal(w.Body)
 	}
-	expect(t, ts.do("GET", "/topics", ""), 200, `["Z","_sluice_commands","b","orders"]`)
+	expect(t, ts.do("GET", "/topics", ""), 200, `["Z","b","orders"]`)
+	expect(t, ts.do("GET", "/topics?internal=true", ""), 200, `["Z","_sluice_commands","_sluice_processing_log","b","orders"]`)
 
 	expectError(t, ts.do("PUT", "/topics/orders", `{}`), 409, 40901, "already exists")
 	expectError(t, ts.do("PUT", "/topics/bad$", `{}`), 400, 40002, "invalid topic name")
@@ -83,9 +84,9 @@ func (l *downLog) Append(ctx context.Context, topic string, p int32, recs []log.
 func TestHealthcheck(t *testing.T) {
 	l := &downLog{Log: memlog.New()}
 	ts := newTestServerOver(t, l, Config{Admin: Credentials{Tokens: []string{"a"}}})
-	expect(t, ts.do("GET", "/healthcheck", ""), 200, `{"isHealthy":true,"details":{"log":{"isHealthy":true}}}`)
+	expect(t, ts.do("GET", "/healthcheck", ""), 200, `{"isHealthy":true,"details":{"metastore":{"isHealthy":true},"kafka":{"isHealthy":true},"commandRunner":{"isHealthy":true}},"serverState":"READY"}`)
 	l.down.Store(true)
-	expect(t, ts.do("GET", "/healthcheck", ""), 503, `{"isHealthy":false,"details":{"log":{"isHealthy":false,"error":"log: temporarily unavailable: no broker answers"}}}`)
+	expect(t, ts.do("GET", "/healthcheck", ""), 503, `{"isHealthy":false,"details":{"metastore":{"isHealthy":true},"kafka":{"isHealthy":false,"error":"log: temporarily unavailable: no broker answers"},"commandRunner":{"isHealthy":true}},"serverState":"READY"}`)
 	w := ts.do("GET", "/topics", "", "Authorization", "Bearer a")
 	expectError(t, w, 503, 50301, "no broker answers: retry shortly")
 	if w.Header().Get("Retry-After") != "1" {

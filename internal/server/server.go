@@ -71,6 +71,7 @@ type Server struct {
 	m      *serverMetrics
 	parts  partitionCache
 	rr     atomic.Uint32 // round-robin partition choice for unkeyed requests
+	ksql   *ksqlAPI      // the ksqlDB REST API; nil without an engine
 
 	// stopping ends when Serve begins to shut down: long-lived record
 	// streams end then, so that shutdown does not wait for their clients.
@@ -88,7 +89,12 @@ type Server struct {
 // engine's registry (once per engine). It fails when the TLS files cannot
 // be loaded.
 func New(eng *engine.Engine, cfg Config) (*Server, error) {
-	return newServer(eng.Log(), eng.Metrics(), eng.Clock(), eng.Logger(), cfg)
+	s, err := newServer(eng.Log(), eng.Metrics(), eng.Clock(), eng.Logger(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.ksql = newKsqlAPI(engineAdapter{eng})
+	return s, nil
 }
 
 // newServer builds a server from the pieces an engine provides.
@@ -145,8 +151,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if !first {
 		return errors.New("server: Serve called twice: create one Server per listener")
 	}
+	// ksqlDB clients speak HTTP/2 to /query-stream, over TLS or in clear
+	// text (h2c), besides HTTP/1.1.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
 		Handler:           s,
+		Protocols:         &protocols,
 		TLSConfig:         s.tls,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -194,10 +207,19 @@ const (
 	epGroupOffsets
 	epMetrics
 	epHealthcheck
+	epKsql
+	epQuery
+	epQueryStream
+	epInsertsStream
+	epCloseQuery
+	epInfo
+	epStatus
+	epValidProperty
 	numEndpoints
 )
 
-var endpointNames = [numEndpoints]string{"unknown", "ingest", "pixel", "topics_list", "topic_describe", "topic_create", "topic_delete", "records", "group_offsets", "metrics", "healthcheck"}
+var endpointNames = [numEndpoints]string{"unknown", "ingest", "pixel", "topics_list", "topic_describe", "topic_create", "topic_delete", "records", "group_offsets", "metrics", "healthcheck",
+	"ksql", "query", "query_stream", "inserts_stream", "close_query", "info", "status", "is_valid_property"}
 
 // ServeHTTP routes a request and measures it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +238,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route dispatches to the handler of the path and returns its endpoint.
 func (s *Server) route(w *statusWriter, r *http.Request) endpoint {
+	if ep, ok := s.routeKsql(w, r); ok {
+		return ep
+	}
 	path := r.URL.Path
 	switch {
 	case path == "/healthcheck":
