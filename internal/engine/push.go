@@ -87,7 +87,7 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(e.ctx)
-	offsets, err := e.startOffsets(ctx, id, p.Source.Topic, e.property(sess, "auto.offset.reset", "latest"))
+	offsets, err := e.startOffsets(ctx, id, p.Source.Topic, e.offsetReset(sess))
 	if err != nil {
 		cancel()
 		return nil, err

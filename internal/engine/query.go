@@ -74,7 +74,7 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	if err != nil {
 		return nil, asStmtError(err)
 	}
-	offsets, err := e.startOffsets(ctx, id, p.Source.Topic, e.property(sess, "auto.offset.reset", "latest"))
+	offsets, err := e.startOffsets(ctx, id, p.Source.Topic, e.offsetReset(sess))
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +106,12 @@ func copyProps(sess *Session) map[string]string {
 		}
 	}
 	return out
+}
+
+// offsetReset is auto.offset.reset, also accepted with ksqlDB clients'
+// ksql.streams. prefix.
+func (e *Engine) offsetReset(sess *Session) string {
+	return e.property(sess, "auto.offset.reset", e.property(sess, "ksql.streams.auto.offset.reset", "latest"))
 }
 
 // startOffsets returns where each partition's task starts: the query's

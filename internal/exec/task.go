@@ -39,11 +39,15 @@ func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Cont
 func (t *Task) Position() int64 { return t.reader.Position() }
 
 // Step blocks for the next batch of input records and processes it.
+// Cancelling ctx interrupts only the wait: a batch once read is written
+// and its position committed, so that a clean stop loses nothing and
+// repeats nothing.
 func (t *Task) Step(ctx context.Context) error {
 	recs, err := t.reader.Next(ctx)
 	if err != nil {
 		return err
 	}
+	ctx = context.WithoutCancel(ctx)
 	for i := range recs {
 		if err := t.pl.process(&t.st, &recs[i], t.emit); err != nil {
 			return err

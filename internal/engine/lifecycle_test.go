@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicedata/sluice/internal/exec"
+	"github.com/sluicedata/sluice/internal/log"
+)
+
+// follow reads topic's partitions from the start until n records have
+// arrived (it waits on the log, not on a clock), and returns their values.
+func follow(t *testing.T, l log.Log, topic string, n int) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	info, err := l.DescribeTopic(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, n)
+	for _, p := range info.Partitions {
+		r, err := l.OpenReader(ctx, topic, p.Partition, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		go func() {
+			for {
+				recs, err := r.Next(ctx)
+				if err != nil {
+					return
+				}
+				for _, rec := range recs {
+					got <- string(rec.Value)
+				}
+			}
+		}()
+	}
+	var out []string
+	for len(out) < n {
+		select {
+		case v := <-got:
+			out = append(out, v)
+		case <-ctx.Done():
+			t.Fatalf("%s: got %d records of %d: %q", topic, len(out), n, out)
+		}
+	}
+	return out
+}
+
+func openDir(t *testing.T, dir string) *Engine {
+	t.Helper()
+	e, err := Open(context.Background(), Config{DataDir: dir, Fsync: "always"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// A persistent query keeps running across a restart, from where it
+// stopped: nothing is lost and nothing processed twice.
+func TestPersistentQuerySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openDir(t, dir)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=3, value_format='JSON');
+CREATE STREAM big AS SELECT k, n FROM s WHERE n > 10;`)
+	for i := 0; i < 30; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO s (k, n) VALUES ('k%d', %d);", i, i))
+	}
+	if got := follow(t, e.Log(), "BIG", 19); len(got) != 19 {
+		t.Fatal(got)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	e = openDir(t, dir)
+	defer e.Close()
+	qs := e.Queries()
+	if len(qs) != 1 || qs[0].ID != "CSAS_BIG_1" || qs[0].State != "RUNNING" {
+		t.Fatalf("queries after restart: %+v", qs)
+	}
+	for i := 30; i < 40; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO s (k, n) VALUES ('k%d', %d);", i, i))
+	}
+	got := follow(t, e.Log(), "BIG", 29)
+	seen := map[string]bool{}
+	for _, v := range got {
+		if seen[v] {
+			t.Fatalf("%s written twice", v)
+		}
+		seen[v] = true
+	}
+	if !seen[`{"N":39}`] || !seen[`{"N":11}`] {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// A source of n partitions runs as n tasks.
+func TestOneTaskPerPartition(t *testing.T) {
+	e, _ := openManual(t)
+	mustExec(t, e, nil, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=4, value_format='JSON');
+CREATE STREAM out AS SELECT * FROM s;`)
+	if n := len(e.queries[0].tasks); n != 4 {
+		t.Fatalf("%d tasks, want 4", n)
+	}
+}
+
+func TestPauseResumeTerminate(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');
+CREATE STREAM out AS SELECT * FROM s;
+PAUSE CSAS_OUT_1;
+INSERT INTO s (k, n) VALUES ('a', 1);`)
+	ctx := context.Background()
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, l, "OUT"); len(got) != 0 {
+		t.Fatalf("a paused query wrote %d records", len(got))
+	}
+	if q := e.Queries()[0]; q.State != "PAUSED" {
+		t.Fatalf("state %s", q.State)
+	}
+	mustExec(t, e, nil, "RESUME CSAS_OUT_1;")
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, l, "OUT"); len(got) != 1 {
+		t.Fatalf("after resume: %d records", len(got))
+	}
+	if _, err := e.Execute(ctx, nil, "DROP STREAM s;"); err == nil || !strings.Contains(err.Error(), "CSAS_OUT_1") {
+		t.Fatalf("dropping a source in use: %v", err)
+	}
+	mustExec(t, e, nil, "TERMINATE CSAS_OUT_1; DROP STREAM out DELETE TOPIC;")
+	if len(e.Queries()) != 0 {
+		t.Fatal("query still listed")
+	}
+	if _, err := l.DescribeTopic(ctx, "OUT"); !errors.Is(err, log.ErrUnknownTopic) {
+		t.Fatalf("topic OUT: %v", err)
+	}
+}
+
+// A record that cannot be read goes to the processing log, is counted,
+// and does not stop the query.
+func TestBadRecordsGoToTheProcessingLog(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');
+CREATE STREAM out AS SELECT k, 10 / n AS q FROM s;`)
+	ctx := context.Background()
+	if _, err := l.Append(ctx, "s", 0, []log.Record{
+		{Key: []byte("a"), Value: []byte(`{"n": 2}`)},
+		{Key: []byte("b"), Value: []byte(`{"n": "not a number"`)},
+		{Key: []byte("c"), Value: []byte(`{"n": 5}`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var vals []string
+	for _, r := range readAll(t, l, "OUT") {
+		vals = append(vals, string(r.Value))
+	}
+	if strings.Join(vals, " ") != `{"Q":5} {"Q":2}` {
+		t.Fatalf("output %q", vals)
+	}
+	plog := readAll(t, l, exec.ProcessingLogTopic)
+	if len(plog) != 1 || !strings.Contains(string(plog[0].Value), "CSAS_OUT_1") || !strings.Contains(string(plog[0].Value), "DESERIALIZATIONERROR") {
+		t.Fatalf("processing log: %d records", len(plog))
+	}
+	ents := mustExec(t, e, nil, "DESCRIBE out EXTENDED;")
+	d := ents[0].(*SourceDescriptionEntity).SourceDescription
+	if st := d.QueryStats["CSAS_OUT_1"]; st.TotalMessages != 2 || st.Failed != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !strings.Contains(d.Statistics, "total-messages: 2") || d.ErrorStats != "failed-messages: 1" {
+		t.Fatalf("statistics %q, errors %q", d.Statistics, d.ErrorStats)
+	}
+}
+
+func TestPushQueryWithLimit(t *testing.T) {
+	e, _ := openManual(t)
+	mustExec(t, e, nil, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=2, value_format='JSON');`)
+	for i := 0; i < 5; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO s (k, n) VALUES ('k%d', %d);", i, i))
+	}
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := e.Query(ctx, sess, "SELECT k, n * 10 AS m FROM s WHERE n >= 1 EMIT CHANGES LIMIT 3;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if SchemaString(st.Columns) != "`K` STRING KEY, `M` INTEGER" {
+		t.Fatalf("schema %s", SchemaString(st.Columns))
+	}
+	n := 0
+	for {
+		row, err := st.Next(ctx)
+		if errors.Is(err, ErrLimitReached) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := row.Values[1].Int(); m < 10 {
+			t.Fatalf("row %v passed the filter", row.Values)
+		}
+		n++
+	}
+	if n != 3 {
+		t.Fatalf("%d rows", n)
+	}
+}
+
+func TestVariablesPropertiesAndExplain(t *testing.T) {
+	e, _ := openManual(t)
+	sess := NewSession()
+	ents := mustExec(t, e, sess, `DEFINE topic = 'events';
+SET 'auto.offset.reset' = 'earliest';
+CREATE STREAM ${topic} (k STRING KEY, n INT) WITH (kafka_topic='${topic}', partitions=1, value_format='JSON');
+SHOW VARIABLES;
+SHOW PROPERTIES;
+EXPLAIN SELECT k, n FROM events WHERE n > 1 EMIT CHANGES;
+SHOW STREAMS;
+DESCRIBE FUNCTION explode;`)
+	if vars := ents[3].(*VariablesList).Variables; len(vars) != 1 || vars[0].Value != "events" {
+		t.Fatalf("variables %+v", vars)
+	}
+	props := ents[4].(*PropertiesList)
+	if props.Properties[0].Name != "auto.offset.reset" || props.Properties[0].Value != "earliest" {
+		t.Fatalf("properties %+v", props.Properties)
+	}
+	plan := ents[5].(*QueryDescriptionEntity).QueryDescription.ExecutionPlan
+	if !strings.Contains(plan, "FILTER ] | Where: (N > 1)") || !strings.Contains(plan, "STREAM: EVENTS") {
+		t.Fatalf("plan:\n%s", plan)
+	}
+	streams := ents[6].(*StreamsList).Streams
+	if len(streams) != 2 || streams[0].Name != "EVENTS" || streams[1].Name != "KSQL_PROCESSING_LOG" {
+		t.Fatalf("streams %+v", streams)
+	}
+	if fd := ents[7].(*FunctionDescription); fd.FunctionType != "TABLE" || len(fd.Functions) == 0 {
+		t.Fatalf("describe function %+v", fd)
+	}
+	if _, err := e.Execute(context.Background(), sess, "UNDEFINE topic; CREATE STREAM x WITH (kafka_topic='${topic}');"); err == nil || !strings.Contains(err.Error(), "topic") {
+		t.Fatalf("undefined variable: %v", err)
+	}
+}
+
+func TestInsertJSONAndPrint(t *testing.T) {
+	e, _ := openManual(t)
+	mustExec(t, e, nil, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.InsertJSON(ctx, "S", []byte(`{"K": "a", "N": 7, "ROWTIME": 86400000}`)); err != nil {
+		t.Fatal(err)
+	}
+	var se *StatementError
+	if err := e.InsertJSON(ctx, "S", []byte(`{"K": "a", "N": "x"}`)); !errors.As(err, &se) {
+		t.Fatalf("bad row: %v", err)
+	}
+	st, err := e.Query(ctx, nil, "PRINT 's' FROM BEGINNING LIMIT 1;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := st.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `rowtime: 1970/01/02 00:00:00.000 Z, key: a, value: {"N":7}, partition: 0`
+	if got := row.Values[0].Str(); got != want {
+		t.Fatalf("PRINT gave %q, want %q", got, want)
+	}
+	if _, err := st.Next(ctx); !errors.Is(err, ErrLimitReached) {
+		t.Fatalf("after the limit: %v", err)
+	}
+}
+
+func TestEntitiesMarshalWithType(t *testing.T) {
+	e, _ := openManual(t)
+	ents := mustExec(t, e, nil, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON'); SHOW QUERIES;`)
+	for _, ent := range ents {
+		b, err := json.Marshal(ent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"@type":"`+ent.EntityType()+`"`) {
+			t.Fatalf("%s lacks its @type", b)
+		}
+	}
+}
