@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/expr"
@@ -250,13 +252,53 @@ func (e *Engine) sourceTimestamp(w withProps, src *catalog.Source, schema *types
 
 func windowProps(w withProps) (catalog.Window, error) {
 	t, ok := w.str("WINDOW_TYPE")
+	size, hasSize := w.str("WINDOW_SIZE")
 	if !ok {
-		if w.has("WINDOW_SIZE") {
+		if hasSize {
 			return catalog.Window{}, stmtErrorf(ast.Pos{}, "'WINDOW_SIZE' should not be set for non-windowed sources.")
 		}
 		return catalog.Window{}, nil
 	}
-	return catalog.Window{}, stmtErrorf(w["WINDOW_TYPE"].Pos, "Windowed sources (WINDOW_TYPE=%s) are not supported yet", strings.ToUpper(t))
+	win := catalog.Window{Type: strings.ToUpper(t)}
+	switch win.Type {
+	case "SESSION":
+		if hasSize {
+			return win, stmtErrorf(ast.Pos{}, "'WINDOW_SIZE' should not be set for SESSION windows.")
+		}
+		return win, nil
+	case "TUMBLING", "HOPPING":
+	default:
+		return win, stmtErrorf(ast.Pos{}, "Configuration WINDOW_TYPE is invalid: %s; use SESSION, TUMBLING or HOPPING", t)
+	}
+	if !hasSize {
+		return win, stmtErrorf(ast.Pos{}, "Tumbling and Hopping window types should set WINDOW_SIZE in the WITH clause.")
+	}
+	d, err := parseDuration(size)
+	if err != nil {
+		return win, stmtErrorf(ast.Pos{}, "Configuration WINDOW_SIZE is invalid: %v", err)
+	}
+	win.Size = d
+	return win, nil
+}
+
+// parseDuration reads ksqlDB's "n UNIT" durations, such as '30 SECONDS'.
+func parseDuration(s string) (time.Duration, error) {
+	fields := strings.Fields(s)
+	if len(fields) != 2 {
+		return 0, fmt.Errorf("Invalid duration: '%s'. Use '<number> <unit>', e.g. '10 SECONDS'", s)
+	}
+	n, err := strconv.ParseInt(fields[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("Invalid duration: '%s'. Not a number: '%s'", s, fields[0])
+	}
+	unit := strings.ToUpper(fields[1])
+	units := map[string]time.Duration{"MILLISECOND": time.Millisecond, "SECOND": time.Second, "MINUTE": time.Minute,
+		"HOUR": time.Hour, "DAY": 24 * time.Hour}
+	d, ok := units[strings.TrimSuffix(unit, "S")]
+	if !ok {
+		return 0, fmt.Errorf("Invalid duration: '%s'. Unknown time unit: '%s'", s, unit)
+	}
+	return time.Duration(n) * d, nil
 }
 
 // ensureTopic returns the partition count of topic, creating it with
@@ -390,4 +432,48 @@ func (e *Engine) dropSource(ctx context.Context, sess *Session, text string, s *
 	}
 	return e.status(text, fmt.Sprintf("%s/%s/drop", lower(kind), types.QuoteIdentifier(name)),
 		fmt.Sprintf("Source `%s` (topic: %s) was dropped.", name, src.Topic), "", seq), nil
+}
+
+// alterSource runs ALTER STREAM|TABLE name ADD COLUMN ...: new value
+// columns, which records written before read as NULL.
+func (e *Engine) alterSource(ctx context.Context, sess *Session, text string, s *ast.AlterSource, replay bool) (Entity, error) {
+	kind := kindOf(s.Kind)
+	src, ok := e.meta.Source(s.Name.Name)
+	if !ok || src.Kind != kind {
+		return nil, stmtErrorf(s.Name.Pos, "Source %s does not exist.", s.Name.Name)
+	}
+	if src.IsSource {
+		return nil, stmtErrorf(s.Pos, "Cannot alter %s '%s': ALTER operations are not supported on source %ss.", lower(kind), src.Name, lower(kind))
+	}
+	for _, q := range e.queries {
+		if q.sink.Name == src.Name {
+			return nil, stmtErrorf(s.Pos, "ALTER command is not supported for CREATE ... AS statements.")
+		}
+	}
+	cols := append([]types.Column(nil), src.Schema.Columns()...)
+	for _, ac := range s.Columns {
+		if _, exists := src.Schema.Find(ac.Name.Name); exists {
+			return nil, stmtErrorf(ac.Pos, "Cannot add column %s to schema. A column with the same name already exists.", types.QuoteIdentifier(ac.Name.Name))
+		}
+		c, err := e.column(kind, &ast.TableElement{Pos: ac.Pos, Name: ac.Name, Type: ac.Type})
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	schema, err := types.NewSchema(cols...)
+	if err != nil {
+		return nil, stmtErrorf(s.Pos, "%s", trimTypes(err))
+	}
+	altered := *src
+	altered.Schema = schema
+	if _, _, err := altered.Formats(); err != nil {
+		return nil, formatError("Value", altered.Value, altered.ValueColumns(), err)
+	}
+	seq, err := e.record(ctx, sess, text, replay)
+	if err != nil {
+		return nil, err
+	}
+	e.meta.PutSource(&altered)
+	return e.status(text, fmt.Sprintf("%s/%s/alter", lower(kind), types.QuoteIdentifier(src.Name)), title(kind)+" altered", "", seq), nil
 }

@@ -124,6 +124,8 @@ func (e *Engine) execute(ctx context.Context, sess *Session, text string, stmt a
 		return e.insertValues(ctx, sess, text, s)
 	case *ast.DropSource:
 		return e.dropSource(ctx, sess, text, s, replay)
+	case *ast.AlterSource:
+		return e.alterSource(ctx, sess, text, s, replay)
 	case *ast.CreateType:
 		return e.createType(ctx, sess, text, s, replay)
 	case *ast.DropType:
@@ -174,8 +176,6 @@ func notExecutable(stmt ast.Statement) error {
 		name = "connector statements"
 	case *ast.AssertTopic, *ast.AssertSchema:
 		name = "ASSERT"
-	case *ast.AlterSource:
-		name = "ALTER STREAM/TABLE"
 	case *ast.AlterSystem:
 		name = "ALTER SYSTEM"
 	case *ast.RunScript:

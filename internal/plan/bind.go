@@ -62,6 +62,9 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 	if src.Kind == catalog.Table {
 		return nil, errorf(q.From.Pos, "Queries over tables are not supported yet: %s is a table", src.Name)
 	}
+	if src.Window.Type != "" && !reservedAlias(q) {
+		return nil, errorf(q.From.Pos, "Queries over windowed sources are not supported yet: %s is %s windowed", src.Name, src.Window.Type)
+	}
 	alias := src.Name
 	if q.From.Alias != nil {
 		alias = q.From.Alias.Name
@@ -100,6 +103,10 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		}
 		w, err := expr.CompilePredicate(where, env)
 		if err != nil {
+			var ee *expr.Error
+			if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
+				return nil, &Error{Pos: ee.Pos, Msg: "WHERE column '" + strings.TrimPrefix(ee.Msg, "Column '")}
+			}
 			return nil, prefixError("Error in WHERE expression: ", err)
 		}
 		p.Where, p.WhereSQL = w, where.String()
@@ -342,6 +349,17 @@ func inSelectOrder(exprs []ast.Expr, names []string, items []item) ([]ast.Expr, 
 		oe[i], on[i] = exprs[j], names[j]
 	}
 	return oe, on
+}
+
+// reservedAlias tells whether the select list misuses a reserved name,
+// an error that takes precedence over what the query reads.
+func reservedAlias(q *ast.Query) bool {
+	for _, si := range q.Select {
+		if si.Alias != nil && reservedNames[si.Alias.Name] {
+			return true
+		}
+	}
+	return false
 }
 
 func insertAt(items []item, it item, i int) []item {
