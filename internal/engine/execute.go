@@ -179,7 +179,10 @@ func notExecutable(stmt ast.Statement) error {
 	case *ast.AlterSystem:
 		name = "ALTER SYSTEM"
 	case *ast.RunScript:
-		name = "RUN SCRIPT (a client command: use `sluice sql` to run a script)"
+		// A client command: ksqlDB's server does not parse it either.
+		if err := parser.CheckExecutable(stmt); err != nil {
+			return parseError(err, stmt.String())
+		}
 	}
 	return &StatementError{Code: CodeBadStatement, Kind: "statement", Pos: stmt.Position(),
 		Message: fmt.Sprintf("%s is not supported by this version of Sluice", name)}

@@ -183,10 +183,10 @@ CREATE STREAM out AS SELECT k, 10 / n AS q FROM s;`)
 	}
 	ents := mustExec(t, e, nil, "DESCRIBE out EXTENDED;")
 	d := ents[0].(*SourceDescriptionEntity).SourceDescription
-	if st := d.QueryStats["CSAS_OUT_1"]; st.TotalMessages != 2 || st.Failed != 1 {
+	if st := d.QueryStats["CSAS_OUT_1"]; st.TotalMessages != 3 || st.Failed != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	if !strings.Contains(d.Statistics, "total-messages: 2") || d.ErrorStats != "failed-messages: 1" {
+	if !strings.Contains(d.Statistics, "total-messages: 3") || d.ErrorStats != "failed-messages: 1" {
 		t.Fatalf("statistics %q, errors %q", d.Statistics, d.ErrorStats)
 	}
 }

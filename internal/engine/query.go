@@ -93,7 +93,11 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 		commit := func(ctx context.Context, next int64) error {
 			return e.log.CommitOffsets(ctx, id, map[log.TopicPartition]int64{tp: next})
 		}
-		q.tasks = append(q.tasks, exec.NewTask(pl, r, out, commit))
+		t := exec.NewTask(pl, r, out, commit)
+		if !e.manual {
+			t.CommitInterval = commitInterval
+		}
+		q.tasks = append(q.tasks, t)
 	}
 	return q, nil
 }
@@ -202,12 +206,19 @@ func (e *Engine) runTask(ctx context.Context, q *persistentQuery, t *exec.Task) 
 	}
 }
 
-// stop ends the query's tasks and waits for them.
+// commitInterval is how often a running task stores its input position;
+// a restart after a crash may repeat at most this much of its output.
+const commitInterval = 100 * time.Millisecond
+
+// stop ends the query's tasks, waits for them and stores where they got.
 func (q *persistentQuery) stop() {
 	if q.cancel != nil {
 		q.cancel()
 	}
 	q.wg.Wait()
+	for _, t := range q.tasks {
+		t.Commit(context.Background())
+	}
 	q.closeTasks()
 }
 

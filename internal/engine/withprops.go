@@ -110,6 +110,11 @@ func (w withProps) formats(defKey, defValue catalog.FormatInfo) (key, value cata
 			return key, value, err
 		}
 	}
+	for prop, f := range map[string]string{"KEY_SCHEMA_FULL_NAME": key.Name, "VALUE_SCHEMA_FULL_NAME": value.Name, "VALUE_AVRO_SCHEMA_FULL_NAME": value.Name} {
+		if w.has(prop) && f != "AVRO" && f != "PROTOBUF" {
+			return key, value, stmtErrorf(w[prop].Pos, "%s does not support the following configs: [fullSchemaName]", f)
+		}
+	}
 	wrap, err := w.boolean("WRAP_SINGLE_VALUE")
 	if err != nil {
 		return key, value, err

@@ -29,6 +29,10 @@ type Pipeline struct {
 	tsFormat types.Value
 	Log      *ProcessingLog
 	Stats    *Stats
+	// headers and values are the source's column groups, computed once:
+	// the schema's accessors copy.
+	headers []types.Column
+	values  int
 }
 
 // NewPipeline prepares a plan to run.
@@ -37,7 +41,8 @@ func NewPipeline(queryID string, p *plan.Query, fns *functions.Registry, plog *P
 	if err != nil {
 		return nil, err
 	}
-	pl := &Pipeline{Plan: p, QueryID: queryID, key: key, value: value, tsCol: -1, Log: plog, Stats: stats}
+	pl := &Pipeline{Plan: p, QueryID: queryID, key: key, value: value, tsCol: -1, Log: plog, Stats: stats,
+		headers: p.Source.HeaderColumns(), values: len(p.Source.ValueColumns())}
 	if ts := p.Source.Timestamp; ts != "" {
 		i, ok := p.Input.Find(ts)
 		if !ok {
@@ -86,10 +91,10 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to deserialize key from topic: %s. %v", p.Source.Topic, err))
 		return nil
 	}
-	in = appendHeaders(in, p.Source.HeaderColumns(), rec.Headers)
+	in = appendHeaders(in, pl.headers, rec.Headers)
 	nullValue := rec.Value == nil
 	if nullValue {
-		for range p.Source.ValueColumns() {
+		for range pl.values {
 			in = append(in, types.Null())
 		}
 	} else if in, err = pl.value.Decode(in, rec.Value); err != nil {
@@ -126,7 +131,6 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 			return nil
 		}
 	}
-	pl.Stats.processed()
 	if len(p.TableFunctions) == 0 {
 		return pl.project(st, in, rec, ts, nullValue, emit)
 	}

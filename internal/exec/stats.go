@@ -9,8 +9,8 @@ import (
 )
 
 // Stats counts what a query processed, for DESCRIBE EXTENDED and the
-// metrics: records that passed its source, records that failed, and when
-// the last one arrived. Tasks update it concurrently.
+// metrics: records read from its source, records that failed, and when
+// the last batch arrived. Tasks update it concurrently.
 type Stats struct {
 	clock  clock.Clock
 	total  atomic.Int64
@@ -28,8 +28,10 @@ func NewStats(clk clock.Clock) *Stats {
 	return &Stats{clock: clk, sampleAt: clk.Now()}
 }
 
-func (s *Stats) processed() {
-	s.total.Add(1)
+// consumed counts a batch of n records read from the source, once per
+// batch so that the hot path reads the clock rarely.
+func (s *Stats) consumed(n int) {
+	s.total.Add(int64(n))
 	s.last.Store(s.clock.Now().UnixMilli())
 }
 

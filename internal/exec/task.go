@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/serde"
@@ -27,12 +28,18 @@ type Task struct {
 	emit   func(*Out) error
 	commit func(ctx context.Context, next int64) error
 	st     rowState
+	// CommitInterval spaces commits of the input position: committing
+	// costs a durable write, so a busy task commits at most this often
+	// (and always when it stops, see Commit). Zero commits every batch.
+	CommitInterval time.Duration
+	lastCommit     time.Time
+	committed      int64
 }
 
 // NewTask returns a task reading r into sink. commit, when not nil, is
-// called with the next input offset after each batch's output is flushed.
+// called with the next input offset after a batch's output is flushed.
 func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64) error) *Task {
-	return &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit}
+	return &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit, committed: r.Position()}
 }
 
 // Position is the offset of the next input record.
@@ -48,6 +55,7 @@ func (t *Task) Step(ctx context.Context) error {
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)
+	t.pl.Stats.consumed(len(recs))
 	for i := range recs {
 		if err := t.pl.process(&t.st, &recs[i], t.emit); err != nil {
 			return err
@@ -56,9 +64,23 @@ func (t *Task) Step(ctx context.Context) error {
 	if err := t.sink.Flush(ctx); err != nil {
 		return err
 	}
-	if t.commit != nil {
-		return t.commit(ctx, t.reader.Position())
+	if t.CommitInterval > 0 && t.pl.Stats.clock.Now().Sub(t.lastCommit) < t.CommitInterval {
+		return nil
 	}
+	return t.Commit(ctx)
+}
+
+// Commit stores the task's input position, if it moved since the last
+// commit. The output of every record before it has been flushed.
+func (t *Task) Commit(ctx context.Context) error {
+	pos := t.reader.Position()
+	if t.commit == nil || pos == t.committed {
+		return nil
+	}
+	if err := t.commit(ctx, pos); err != nil {
+		return err
+	}
+	t.committed, t.lastCommit = pos, t.pl.Stats.clock.Now()
 	return nil
 }
 
