@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -50,7 +51,20 @@ func (t *Task) Position() int64 { return t.reader.Position() }
 // and its position committed, so that a clean stop loses nothing and
 // repeats nothing.
 func (t *Task) Step(ctx context.Context) error {
-	recs, err := t.reader.Next(ctx)
+	var recs []log.Record
+	var err error
+	if t.CommitInterval > 0 && t.reader.Position() != t.committed {
+		// Wait at most an interval: a task that goes quiet commits what it
+		// processed rather than keep it uncommitted until the next record.
+		wctx, cancel := context.WithTimeout(ctx, t.CommitInterval)
+		recs, err = t.reader.Next(wctx)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return t.Commit(ctx)
+		}
+	} else {
+		recs, err = t.reader.Next(ctx)
+	}
 	if err != nil {
 		return err
 	}
