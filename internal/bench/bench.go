@@ -24,6 +24,10 @@ func Workloads() []Workload {
 		logAppend(),
 		logRead(),
 		ingestHTTP(),
+		filterWorkload(),
+		nexmarkQ0(),
+		nexmarkQ1(),
+		nexmarkQ2(),
 	}
 }
 

@@ -42,7 +42,9 @@ func commands() []command {
 		genCommand(),
 		benchCommand(),
 		demoCommand(),
+		sqlCommand(),
 		versionCommand(),
+		testCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

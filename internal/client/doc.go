@@ -1,7 +1,8 @@
 // Package client is the Go client of the Sluice server's topic and ingest
 // API (REST Proxy-shaped JSON over HTTP): topic administration, NDJSON and
 // binary produce, the streaming records endpoint and consumer-group
-// offsets. Failed calls return a *Error carrying the HTTP status and the
+// offsets; and of its ksqlDB REST API (statements, query streams), which
+// `sluice sql` speaks. Failed calls return a *Error carrying the HTTP status and the
 // server's error_code and message; a server that is not listening gives an
 // error matching ErrUnreachable that says how to start one.
 //

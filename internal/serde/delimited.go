@@ -1,14 +1,14 @@
 package serde
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// delimitedFormat is ksqlDB's DELIMITED format: one line of fields in
-// column order, separated by the delimiter and quoted as in CSV (RFC 4180).
+// delimitedFormat is ksqlDB's DELIMITED format: one CSV record of fields in
+// column order, read and written as ksqlDB's Apache Commons CSV (1.4) does
+// with its DEFAULT dialect and the configured delimiter (see csv.go).
 type delimitedFormat struct {
 	cols  []types.Column
 	delim byte
@@ -22,8 +22,10 @@ func newDelimitedFormat(cols []types.Column, opts Options) (*delimitedFormat, er
 	if d == '"' || d == '\n' || d == '\r' || d >= 0x80 {
 		return nil, fmt.Errorf("%w: DELIMITED: invalid delimiter %q", ErrInvalidFormat, d)
 	}
-	if opts.WrapSingle != nil {
-		return nil, fmt.Errorf("%w: Format 'DELIMITED' does not support 'WRAP_SINGLE_VALUE' set to '%t'", ErrInvalidFormat, *opts.WrapSingle)
+	// DELIMITED writes a single column bare: it can be unwrapped, never
+	// wrapped.
+	if opts.WrapSingle != nil && *opts.WrapSingle {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidFormat, wrapUnsupported("DELIMITED", true))
 	}
 	for _, c := range cols {
 		switch c.Type.Kind() {
@@ -36,94 +38,64 @@ func newDelimitedFormat(cols []types.Column, opts Options) (*delimitedFormat, er
 
 func (f *delimitedFormat) Name() string { return "DELIMITED" }
 
-// Decode splits data into fields; an empty field, quoted or not, is NULL.
+// Decode reads the first CSV record of data (later records must parse but
+// are ignored, as in ksqlDB); an empty field, quoted or not, is NULL.
 // Unquoted STRING fields share data.
 func (f *delimitedFormat) Decode(dst []types.Value, data []byte) ([]types.Value, error) {
 	if data == nil {
 		return appendNulls(dst, len(f.cols)), nil
 	}
-	// One record per message: drop one line break at the end.
-	if n := len(data); n > 0 && data[n-1] == '\n' {
-		data = data[:n-1]
-		if n > 1 && data[n-2] == '\r' {
-			data = data[:n-2]
-		}
-	}
 	base := len(dst)
-	i, col := 0, 0
+	lx := csvLexer{data: data, delim: f.delim, last: csvUndefined}
+	n := 0
 	for {
-		field, next, err := f.field(data, i)
+		field, t, ready, err := lx.token()
 		if err != nil {
-			return dst[:base], err
+			return dst[:base], fmt.Errorf("%w: DELIMITED: %w in %s", ErrDecode, err, snippet(data))
 		}
-		if col < len(f.cols) {
+		if !ready {
+			break // the input holds no record
+		}
+		if n < len(f.cols) {
 			v := types.Value{}
 			if len(field) > 0 {
-				if v, err = parsePrimitive(f.cols[col].Type, field); err != nil {
-					c := f.cols[col]
-					if err = causeOf(err); err != nil {
-						return dst[:base], fmt.Errorf("%w: column %s: cannot convert %s to %s: %w", ErrDecode, types.QuoteIdentifier(c.Name), snippet(field), c.Type, err)
-					}
-					return dst[:base], fmt.Errorf("%w: column %s: cannot convert %s to %s", ErrDecode, types.QuoteIdentifier(c.Name), snippet(field), c.Type)
+				if v, err = parseDelimited(f.cols[n].Type, field); err != nil {
+					return dst[:base], f.convertError(n, field, err)
 				}
 			}
 			dst = append(dst, v)
 		}
-		col++
-		if next >= len(data) {
+		n++
+		if t != csvField {
 			break
 		}
-		i = next + 1 // past the delimiter
 	}
-	if col != len(f.cols) && !(len(f.cols) == 0 && len(data) == 0) {
-		return dst[:base], fmt.Errorf("%w: DELIMITED: Unexpected field count, csvFields:%d schemaFields:%d (record %s)", ErrDecode, col, len(f.cols), snippet(data))
+	if n == 0 {
+		if len(f.cols) == 0 {
+			return dst, nil
+		}
+		return dst[:base], fmt.Errorf("%w: DELIMITED: No fields in record %s", ErrDecode, snippet(data))
+	}
+	if err := lx.rest(); err != nil {
+		return dst[:base], fmt.Errorf("%w: DELIMITED: %w in %s", ErrDecode, err, snippet(data))
+	}
+	if n != len(f.cols) {
+		return dst[:base], fmt.Errorf("%w: DELIMITED: Column count mismatch on deserialization. expected: %d, got: %d (record %s)", ErrDecode, len(f.cols), n, snippet(data))
 	}
 	return dst, nil
 }
 
-// field returns the text of the field at data[i] and the offset of the
-// delimiter after it (len(data) at the end).
-func (f *delimitedFormat) field(data []byte, i int) (text []byte, next int, err error) {
-	if i >= len(data) || data[i] != '"' {
-		j := i
-		for j < len(data) && data[j] != f.delim {
-			switch data[j] {
-			case '"':
-				return nil, 0, fmt.Errorf("%w: DELIMITED: quote inside an unquoted field at offset %d of %s", ErrDecode, j, snippet(data))
-			case '\n', '\r':
-				return nil, 0, fmt.Errorf("%w: DELIMITED: line break outside quotes at offset %d of %s: one record per message", ErrDecode, j, snippet(data))
-			}
-			j++
-		}
-		return data[i:j], j, nil
+func (f *delimitedFormat) convertError(i int, field []byte, err error) error {
+	c := f.cols[i]
+	if err = causeOf(err); err != nil {
+		return fmt.Errorf("%w: column %s: cannot convert %s to %s: %w", ErrDecode, types.QuoteIdentifier(c.Name), snippet(field), c.Type, err)
 	}
-	// A quoted field: "" stands for one quote.
-	start := i + 1
-	var buf []byte
-	for j := start; j < len(data); j++ {
-		if data[j] != '"' {
-			continue
-		}
-		if j+1 < len(data) && data[j+1] == '"' {
-			buf = append(buf, data[start:j+1]...)
-			start = j + 2
-			j++
-			continue
-		}
-		if j+1 < len(data) && data[j+1] != f.delim {
-			return nil, 0, fmt.Errorf("%w: DELIMITED: unexpected %q after a closing quote at offset %d of %s", ErrDecode, data[j+1], j+1, snippet(data))
-		}
-		if buf != nil {
-			return append(buf, data[start:j]...), j + 1, nil
-		}
-		return data[start:j], j + 1, nil
-	}
-	return nil, 0, fmt.Errorf("%w: DELIMITED: unterminated quoted field at offset %d of %s", ErrDecode, i, snippet(data))
+	return fmt.Errorf("%w: column %s: cannot convert %s to %s", ErrDecode, types.QuoteIdentifier(c.Name), snippet(field), c.Type)
 }
 
-// Encode writes the fields in column order: NULL as an empty field, an
-// empty STRING as "", and text holding the delimiter, a quote or a line
-// break between quotes.
+// Encode writes the fields in column order, NULL as an empty field (even
+// first: a lone NULL column writes empty bytes), quoting other fields as
+// Commons CSV's minimal quoting does (see csvNeedsQuotes).
 func (f *delimitedFormat) Encode(dst []byte, vals []types.Value) ([]byte, error) {
 	if len(vals) != len(f.cols) {
 		return dst, fmt.Errorf("%w: DELIMITED: %d values for %d columns %s", ErrEncode, len(vals), len(f.cols), columnList(f.cols))
@@ -139,25 +111,16 @@ func (f *delimitedFormat) Encode(dst []byte, vals []types.Value) ([]byte, error)
 			dst = append(dst, f.delim)
 		}
 		switch v.Kind() {
-		case types.KindNull:
-			continue
 		case types.KindArray, types.KindMap, types.KindStruct:
 			return dst, fmt.Errorf("%w: DELIMITED cannot write %s value of column %s", ErrEncode, v.Kind(), types.QuoteIdentifier(f.cols[i].Name))
 		}
+		if v.IsNull() {
+			continue // Commons CSV writes null as nothing, never quoted
+		}
 		start := len(dst)
 		dst = appendText(dst, v)
-		text := dst[start:]
-		if len(text) == 0 || bytes.IndexByte(text, f.delim) >= 0 || bytes.ContainsAny(text, "\"\r\n") {
-			quoted := make([]byte, 0, len(text)+2)
-			quoted = append(quoted, '"')
-			for _, c := range text {
-				if c == '"' {
-					quoted = append(quoted, '"')
-				}
-				quoted = append(quoted, c)
-			}
-			quoted = append(quoted, '"')
-			dst = append(dst[:start], quoted...)
+		if csvNeedsQuotes(dst[start:], f.delim, i == 0) {
+			dst = quoteCSV(dst, start)
 		}
 	}
 	return dst, nil

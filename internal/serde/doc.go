@@ -6,9 +6,11 @@
 // one top-level member of an object, and the quoting and unquoting of JSON
 // strings.
 //
-// A Format serves one side of a record for given columns. JSON matches
-// members to columns ignoring case, as ksqlDB does, and reads a single key
-// column as a bare value:
+// A Format serves one side of a record for given columns. Each reads and
+// writes the bytes ksqlDB does, coercions, quoting and error messages
+// included. JSON matches a member to a column by its exact name, else by
+// its upper-cased name, as ksqlDB does, and reads a single key column as a
+// bare value:
 //
 //	cols := []types.Column{{Name: "ID", Type: types.BigIntType}, {Name: "NAME", Type: types.StringType}}
 //	f, err := serde.NewFormat("JSON", cols, serde.Options{})
@@ -19,6 +21,11 @@
 //	out, err := f.Encode(nil, row)                                             // {"ID":7,"NAME":"ada"}
 //
 // Decoded strings may share the input's memory: copy what outlives it.
+//
+// Windowed wraps a key format for windowed sources: the key's bytes are
+// followed by the window's bounds, as Kafka Streams lays them out, and
+// WINDOWSTART and WINDOWEND come after the key columns. IsNullRecord tells
+// a writer when a row is written as a null record rather than as bytes.
 //
 // The validator and scanner:
 //

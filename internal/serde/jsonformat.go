@@ -14,12 +14,11 @@ import (
 // jsonFormat is ksqlDB's JSON format: an object whose members are the
 // columns, or, for a single unwrapped column, the bare value.
 type jsonFormat struct {
-	cols  []types.Column
-	ascii []bool // whether each column's name is ASCII
-	// foldTwins: two column names are equal ignoring case, so a member
-	// name must be tried for an exact match before a folded one.
-	foldTwins bool
-	wrap      bool
+	cols []types.Column
+	// index finds a column by its exact name, for wide schemas (for
+	// narrow ones a scan is faster).
+	index map[string]int
+	wrap  bool
 }
 
 func newJSONFormat(cols []types.Column, opts Options) (*jsonFormat, error) {
@@ -30,20 +29,41 @@ func newJSONFormat(cols []types.Column, opts Options) (*jsonFormat, error) {
 		}
 		wrap = *opts.WrapSingle
 	}
-	ascii := make([]bool, len(cols))
-	for i, c := range cols {
-		ascii[i] = isASCII([]byte(c.Name))
-	}
-	twins := false
-	for i := range cols {
-		for j := range i {
-			twins = twins || strings.EqualFold(cols[i].Name, cols[j].Name)
+	for _, c := range cols {
+		if hasNonStringMapKey(c.Type) {
+			return nil, fmt.Errorf("%w: JSON only supports MAP types with STRING keys", ErrInvalidFormat)
 		}
 	}
-	return &jsonFormat{cols: cols, ascii: ascii, foldTwins: twins, wrap: wrap}, nil
+	f := &jsonFormat{cols: cols, wrap: wrap}
+	if len(cols) > 8 {
+		f.index = make(map[string]int, len(cols))
+		for i := len(cols) - 1; i >= 0; i-- {
+			f.index[cols[i].Name] = i
+		}
+	}
+	return f, nil
 }
 
 func (f *jsonFormat) Name() string { return "JSON" }
+
+// hasNonStringMapKey reports whether t holds, at any depth, a MAP whose
+// keys are not STRING: JSON object members are named by strings, and
+// ksqlDB refuses such columns rather than convert keys.
+func hasNonStringMapKey(t types.Type) bool {
+	switch t.Kind() {
+	case types.KindMap:
+		return t.Key().Kind() != types.KindString || hasNonStringMapKey(t.Elem())
+	case types.KindArray:
+		return hasNonStringMapKey(t.Elem())
+	case types.KindStruct:
+		for _, f := range t.Fields() {
+			if hasNonStringMapKey(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // convertError says which JSON text did not convert to which type; Decode
 // adds the column.
@@ -77,27 +97,74 @@ func (f *jsonFormat) Decode(dst []types.Value, data []byte) ([]types.Value, erro
 	}
 	base := len(dst)
 	dst = appendNulls(dst, len(f.cols))
-	row := dst[base:]
-	next := 0
+	if err := f.decodeObject(dst[base:], data, i); err != nil {
+		return dst[:base], err
+	}
+	return dst, nil
+}
+
+// decodeObject fills row from the members of the JSON object at data[i]
+// as ksqlDB matches them to columns: the member named exactly as the
+// column, else the member whose upper-cased name is the column's (so an
+// unquoted column ID reads "id" or "Id", while a quoted column `id` reads
+// only "id"). Of repeated members, the last counts.
+func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) error {
+	var exact uint64 // columns found by their exact name, when at most 64
+	var exactWide []bool
+	if len(f.cols) > 64 {
+		exactWide = make([]bool, len(f.cols))
+	}
+	mark := func(c int) {
+		if exactWide != nil {
+			exactWide[c] = true
+		} else {
+			exact |= 1 << c
+		}
+	}
+	marked := func(c int) bool {
+		if exactWide != nil {
+			return exactWide[c]
+		}
+		return exact&(1<<c) != 0
+	}
 	var err error
-	forMembers(data, i, func(key []byte, raw []byte) bool {
-		c := f.find(key, next)
+	// The second pass, by upper-cased names, can only find something when
+	// a member was not matched exactly or its name is not upper case.
+	next, upperPass := 0, false
+	forMembers(data, i, func(key, raw []byte) bool {
+		c := f.exactColumn(key, next)
+		if c < 0 || !upperPass && !isUpper(key) {
+			upperPass = true
+		}
 		if c < 0 {
 			return true
 		}
 		next = c + 1
-		v, cerr := jsonValue(f.cols[c].Type, raw)
-		if cerr != nil {
-			err = f.decodeError(c, cerr)
-			return false
-		}
-		row[c] = v
-		return true
+		mark(c)
+		err = f.set(row, c, raw)
+		return err == nil
 	})
-	if err != nil {
-		return dst[:base], err
+	if err != nil || !upperPass {
+		return err
 	}
-	return dst, nil
+	forMembers(data, i, func(key, raw []byte) bool {
+		c := f.upperColumn(key)
+		if c < 0 || marked(c) {
+			return true
+		}
+		err = f.set(row, c, raw)
+		return err == nil
+	})
+	return err
+}
+
+func (f *jsonFormat) set(row []types.Value, c int, raw []byte) error {
+	v, cerr := jsonValue(f.cols[c].Type, raw)
+	if cerr != nil {
+		return f.decodeError(c, cerr)
+	}
+	row[c] = v
+	return nil
 }
 
 func (f *jsonFormat) decodeError(c int, e *convertError) error {
@@ -108,44 +175,55 @@ func (f *jsonFormat) decodeError(c int, e *convertError) error {
 	return fmt.Errorf("%w: column %s: cannot convert JSON %s to %s", ErrDecode, name, snippet(e.raw), e.t)
 }
 
-// find returns the column a member name matches: exactly, else ignoring
-// case (ksqlDB looks members up by their upper-cased name), trying the
-// column after the previous match first, since producers usually write
+// exactColumn returns the column named key, or -1, trying hint (the
+// column after the previous match) first, since producers usually write
 // members in column order.
-func (f *jsonFormat) find(key []byte, hint int) int {
+func (f *jsonFormat) exactColumn(key []byte, hint int) int {
 	name := bytesString(key)
 	if hint < len(f.cols) && f.cols[hint].Name == name {
 		return hint
 	}
-	if !f.foldTwins && hint < len(f.cols) && f.foldMatch(hint, name, isASCII(key)) {
-		// No other column can match exactly: names differ ignoring case.
-		return hint
+	if f.index != nil {
+		if c, ok := f.index[name]; ok {
+			return c
+		}
+		return -1
 	}
 	for i := range f.cols {
 		if f.cols[i].Name == name {
 			return i
 		}
 	}
-	// Between ASCII names, only names of one length can match; the test
-	// keeps the common miss cheap.
-	keyASCII := isASCII(key)
-	if hint < len(f.cols) && f.foldMatch(hint, name, keyASCII) {
-		return hint
-	}
-	for i := range f.cols {
-		if f.foldMatch(i, name, keyASCII) {
-			return i
-		}
-	}
 	return -1
 }
 
-func (f *jsonFormat) foldMatch(i int, name string, keyASCII bool) bool {
-	c := f.cols[i].Name
-	if keyASCII && f.ascii[i] && len(c) != len(name) {
-		return false
+// upperColumn returns the column named as key in upper case, or -1.
+func (f *jsonFormat) upperColumn(key []byte) int {
+	var buf [64]byte
+	var upper []byte
+	if len(key) <= len(buf) && isASCII(key) {
+		upper = buf[:len(key)]
+		for i, c := range key {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			upper[i] = c
+		}
+	} else {
+		upper = []byte(strings.ToUpper(string(key)))
 	}
-	return strings.EqualFold(c, name)
+	return f.exactColumn(upper, len(f.cols))
+}
+
+// isUpper reports whether b is ASCII without lower-case letters: its
+// upper-cased form is itself.
+func isUpper(b []byte) bool {
+	for _, c := range b {
+		if c >= 'a' && c <= 'z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCII(b []byte) bool {
@@ -210,13 +288,19 @@ func jsonValue(t types.Type, raw []byte) (types.Value, *convertError) {
 	}
 	switch t.Kind() {
 	case types.KindString:
-		// ksqlDB reads any non-string value into a STRING column as its
-		// JSON text.
-		return types.Str(bytesString(jsonText(raw))), nil
+		return types.Str(jsonAsString(raw)), nil
 	case types.KindBytes:
+		// Jackson's base64: the standard alphabet, padded.
 		if raw[0] != '"' {
 			return fail(nil)
 		}
+		s := jsonText(raw)
+		b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+		n, err := base64.StdEncoding.Decode(b, s)
+		if err != nil || bytes.ContainsAny(s, "\r\n") {
+			return fail(nil)
+		}
+		return types.Bytes(b[:n]), nil
 	case types.KindArray:
 		if raw[0] != '[' {
 			return fail(nil)
@@ -269,34 +353,108 @@ func jsonValue(t types.Type, raw []byte) (types.Value, *convertError) {
 		}
 		names := t.FieldNames()
 		vals := make([]types.Value, len(names))
+		exact := make([]bool, len(names))
 		var err *convertError
-		forMembers(raw, 0, func(key, vraw []byte) bool {
-			c := fieldIndexFold(names, bytesString(key))
-			if c < 0 {
+		for pass := range 2 {
+			forMembers(raw, 0, func(key, vraw []byte) bool {
+				name := bytesString(key)
+				if pass == 1 {
+					name = strings.ToUpper(name)
+				}
+				c := fieldIndex(names, name)
+				if c < 0 || pass == 1 && exact[c] {
+					return true
+				}
+				exact[c] = exact[c] || pass == 0
+				v, verr := jsonValue(t.Field(c).Type, vraw)
+				if verr != nil {
+					err = verr
+					return false
+				}
+				vals[c] = v
 				return true
+			})
+			if err != nil {
+				return types.Value{}, err
 			}
-			v, verr := jsonValue(t.Field(c).Type, vraw)
-			if verr != nil {
-				err = verr
-				return false
-			}
-			vals[c] = v
-			return true
-		})
-		if err != nil {
-			return types.Value{}, err
 		}
 		return types.Struct(names, vals), nil
-	default:
-		if raw[0] == '[' || raw[0] == '{' {
-			return fail(nil)
-		}
 	}
-	v, err := parsePrimitive(t, jsonText(raw))
+	v, err := jsonPrimitive(t, raw)
 	if err != nil {
 		return fail(causeOf(err))
 	}
 	return v, nil
+}
+
+// jsonPrimitive converts the JSON value raw (not null) to a value of the
+// primitive type t as ksqlDB's JsonSerdeUtils does: BOOLEAN only from
+// true and false; INTEGER, BIGINT, TIMESTAMP, DATE and TIME from a number
+// by Java's intValue or longValue (truncated, wrapping around) or from a
+// string of digits; DOUBLE from a number or from a string as
+// Double.parseDouble reads it; DECIMAL from a number or a string, exactly.
+func jsonPrimitive(t types.Type, raw []byte) (types.Value, error) {
+	c := raw[0]
+	number := c == '-' || c >= '0' && c <= '9'
+	switch {
+	case t.Kind() == types.KindBoolean:
+		if c == 't' || c == 'f' {
+			return types.Bool(c == 't'), nil
+		}
+		return types.Value{}, errConvert
+	case t.Kind() == types.KindDecimal:
+		if !number && c != '"' {
+			return types.Value{}, errConvert
+		}
+		return parsePrimitive(t, jsonText(raw))
+	case c == '"':
+		s := jsonText(raw)
+		switch t.Kind() {
+		case types.KindDouble:
+			if f, ok := parseJavaDouble(s); ok {
+				return types.Double(f), nil
+			}
+			return types.Value{}, errConvert
+		case types.KindTimestamp, types.KindTime:
+			// Long.parseLong, then the type's own checks.
+			n, ok := parseInt(s, -1<<63, 1<<63-1)
+			if !ok {
+				return types.Value{}, errConvert
+			}
+			return wholeValue(t, n)
+		}
+		return parseDelimited(t, s) // INTEGER, BIGINT, DATE: Java's strict parsers
+	case !number:
+		return types.Value{}, errConvert
+	case t.Kind() == types.KindDouble:
+		f, err := parseFloat(bytesString(raw))
+		if err != nil {
+			return types.Value{}, errConvert
+		}
+		return types.Double(f), nil
+	}
+	return wholeValue(t, javaLong(raw))
+}
+
+// wholeValue is n, a Java long, as a value of the integral type t.
+func wholeValue(t types.Type, n int64) (types.Value, error) {
+	switch t.Kind() {
+	case types.KindInt:
+		return types.Int(int32(n)), nil
+	case types.KindBigInt:
+		return types.BigInt(n), nil
+	case types.KindTimestamp:
+		return types.Timestamp(n), nil
+	case types.KindDate:
+		if n == int64(int32(n)) {
+			return types.Date(int32(n)), nil
+		}
+	case types.KindTime:
+		if n >= 0 && n <= 86_399_999 {
+			return types.Time(int32(n)), nil
+		}
+	}
+	return types.Value{}, errConvert
 }
 
 // causeOf keeps an error worth showing (a decimal overflow) and drops the
@@ -308,14 +466,9 @@ func causeOf(err error) error {
 	return err
 }
 
-func fieldIndexFold(names []string, name string) int {
+func fieldIndex(names []string, name string) int {
 	for i, n := range names {
 		if n == name {
-			return i
-		}
-	}
-	for i, n := range names {
-		if strings.EqualFold(n, name) {
 			return i
 		}
 	}
@@ -337,7 +490,7 @@ func (f *jsonFormat) Encode(dst []byte, vals []types.Value) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = AppendQuoted(dst, f.cols[i].Name)
+		dst = appendJacksonString(dst, f.cols[i].Name)
 		dst = append(dst, ':')
 		dst = appendJSON(dst, v)
 	}
@@ -356,8 +509,16 @@ func appendJSON(dst []byte, v types.Value) []byte {
 			return strconv.AppendQuote(dst, types.FormatDouble(f))
 		}
 		return types.AppendDouble(dst, f)
+	case types.KindDecimal:
+		// Jackson writes a BigDecimal with toString, which switches to
+		// exponent notation below 1E-6: 0.0000001 is written 1E-7.
+		d := v.Dec()
+		if d.Scale() <= 0 || d.Precision()-1-int(d.Scale()) >= -6 {
+			return d.Append(dst)
+		}
+		return appendJavaNumber(dst, d.Append(nil))
 	case types.KindString:
-		return AppendQuoted(dst, v.Str())
+		return appendJacksonString(dst, v.Str())
 	case types.KindBytes:
 		dst = append(dst, '"')
 		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes())
@@ -379,9 +540,9 @@ func appendJSON(dst []byte, v types.Value) []byte {
 			}
 			k := v.MapKey(i)
 			if k.Kind() == types.KindString {
-				dst = AppendQuoted(dst, k.Str())
+				dst = appendJacksonString(dst, k.Str())
 			} else {
-				dst = AppendQuoted(dst, string(appendText(nil, k)))
+				dst = appendJacksonString(dst, string(appendText(nil, k)))
 			}
 			dst = append(dst, ':')
 			dst = appendJSON(dst, v.MapElem(i))
@@ -394,7 +555,7 @@ func appendJSON(dst []byte, v types.Value) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuoted(dst, names[i])
+			dst = appendJacksonString(dst, names[i])
 			dst = append(dst, ':')
 			dst = appendJSON(dst, fv)
 		}

@@ -2,6 +2,7 @@ package serde
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -25,13 +26,21 @@ func TestJSONDecodeTypes(t *testing.T) {
 	}{
 		{types.BooleanType, `true`, types.Bool(true)},
 		{types.BooleanType, `false`, types.Bool(false)},
-		{types.BooleanType, `"TRUE"`, types.Bool(true)},
 		{types.BooleanType, `null`, types.Null()},
 		{types.IntegerType, `42`, types.Int(42)},
 		{types.IntegerType, `-2147483648`, types.Int(math.MinInt32)},
 		{types.IntegerType, `"17"`, types.Int(17)},
 		{types.IntegerType, `1.9`, types.Int(1)},
 		{types.IntegerType, `1e2`, types.Int(100)},
+		{types.IntegerType, `-1.9`, types.Int(-1)},
+		{types.IntegerType, `2147483648`, types.Int(math.MinInt32)}, // Java's intValue wraps around
+		{types.IntegerType, `4294967297.5`, types.Int(1)},
+		{types.BigIntType, `9223372036854775808`, types.BigInt(math.MinInt64)},
+		{types.BigIntType, `18446744073709551621`, types.BigInt(5)},
+		{types.BigIntType, `1e19`, types.BigInt(-8446744073709551616)},
+		{types.BigIntType, `1e100`, types.BigInt(0)},
+		{types.BigIntType, `123e-2`, types.BigInt(1)},
+		{types.TimestampType, `1.5`, types.Timestamp(1)},
 		{types.BigIntType, `9223372036854775807`, types.BigInt(math.MaxInt64)},
 		{types.BigIntType, `-9223372036854775808`, types.BigInt(math.MinInt64)},
 		{types.BigIntType, `"-5"`, types.BigInt(-5)},
@@ -41,16 +50,23 @@ func TestJSONDecodeTypes(t *testing.T) {
 		{types.DoubleType, `"2.25"`, types.Double(2.25)},
 		{types.DoubleType, `"NaN"`, types.Double(math.NaN())},
 		{types.DoubleType, `"-Infinity"`, types.Double(math.Inf(-1))},
+		{types.DoubleType, `1e400`, types.Double(math.Inf(1))},
+		{types.DoubleType, `" 2.5d "`, types.Double(2.5)},
 		{dec52, `1.5`, d("1.50")},
-		{dec52, `"123.456"`, d("123.46")},
-		{dec52, `-0.005`, d("-0.01")},
+		{dec52, `"123.4"`, d("123.40")},
+		{dec52, `-0.050`, d("-0.05")},
 		{dec52, `7`, d("7.00")},
 		{types.StringType, `"héllo"`, types.Str("héllo")},
 		{types.StringType, `"a\"b\\c\u00e9\n"`, types.Str("a\"b\\cé\n")},
 		{types.StringType, `""`, types.Str("")},
 		{types.StringType, `12.50`, types.Str("12.50")},
 		{types.StringType, `true`, types.Str("true")},
-		{types.StringType, `{"a": [1, 2]}`, types.Str(`{"a": [1, 2]}`)},
+		{types.StringType, `{"a": [1, 2.50, 1e3], "b": "x\/y\u0001", "a": null}`, types.Str(`{"a":null,"b":"x/y\u0001"}`)},
+		{types.StringType, `{"n": {"m": -0, "k": [true, null, 2.50, 1e3]}}`, types.Str(`{"n":{"m":0,"k":[true,null,2.50,1E+3]}}`)},
+		{types.StringType, `["a", 1, 2.0, null, ["b"], {"c": 1}]`, types.Str(`[a, 1, 2.0, null, [b], {"c":1}]`)},
+		{types.StringType, `1e3`, types.Str("1E+3")},
+		{types.StringType, `-0`, types.Str("0")},
+		{types.StringType, `0.0000001`, types.Str("1E-7")},
 		{types.BytesType, `"AQID/w=="`, types.Bytes([]byte{1, 2, 3, 255})},
 		{types.BytesType, `""`, types.Bytes([]byte{})},
 		{types.TimestampType, `1704067199904`, types.Timestamp(1704067199904)},
@@ -61,8 +77,8 @@ func TestJSONDecodeTypes(t *testing.T) {
 		{types.ArrayType(types.StringType), `[]`, types.Array([]types.Value{})},
 		{types.MapType(types.StringType, types.DoubleType), `{"a": 1.5, "b": null}`,
 			types.Map([]types.Value{types.Str("a"), types.Str("b")}, []types.Value{types.Double(1.5), types.Null()})},
-		{types.MapType(types.IntegerType, types.StringType), `{"7": "x"}`, types.Map([]types.Value{types.Int(7)}, []types.Value{types.Str("x")})},
-		{pointTyp, `{"x": 3, "LABEL": "p", "other": {}}`, types.Struct(pointNms, []types.Value{types.Int(3), types.Str("p")})},
+		{pointTyp, `{"x": 3, "LABEL": "p", "other": {}}`, types.Struct(pointNms, []types.Value{types.Int(3), types.Null()})},
+		{pointTyp, `{"x": 3, "X": 4, "x": 5, "Label": "p"}`, types.Struct(pointNms, []types.Value{types.Int(4), types.Str("p")})},
 		{pointTyp, `{"Label": "q"}`, types.Struct(pointNms, []types.Value{types.Null(), types.Str("q")})},
 		{types.ArrayType(pointTyp), `[{"X": 1}, null]`, types.Array([]types.Value{types.Struct(pointNms, []types.Value{types.Int(1), types.Null()}), types.Null()})},
 	}
@@ -92,15 +108,22 @@ func TestJSONDecodeErrors(t *testing.T) {
 		json string
 		want string
 	}{
-		{types.IntegerType, `2147483648`, "column `C`: cannot convert JSON \"2147483648\" to INTEGER"},
+		{types.IntegerType, `"2147483648"`, "column `C`: cannot convert JSON \"\\\"2147483648\\\"\" to INTEGER"},
+		{types.IntegerType, `"1.5"`, "to INTEGER"}, // Integer.parseInt
+		{types.BooleanType, `"true"`, "to BOOLEAN"},
+		{dec52, `"123.456"`, "Cannot fit decimal '123.456' into DECIMAL(5, 2) without rounding. (Requires 6,3)"},
+		{dec52, `-0.005`, "without rounding"},
+		{dec52, `true`, "to DECIMAL(5, 2)"},
+		{types.DateType, `1e10`, "to DATE"},
 		{types.IntegerType, `"x1"`, "cannot convert JSON \"\\\"x1\\\"\" to INTEGER"},
 		{types.IntegerType, `true`, "to INTEGER"},
-		{types.BigIntType, `9223372036854775808`, "to BIGINT"},
+		{types.BigIntType, `"9223372036854775808"`, "to BIGINT"},
 		{types.BigIntType, `[1]`, "to BIGINT"},
 		{types.BooleanType, `1`, "to BOOLEAN"},
 		{types.BooleanType, `"yes"`, "to BOOLEAN"},
 		{types.DoubleType, `"abc"`, "to DOUBLE"},
-		{types.DoubleType, `1e400`, "to DOUBLE"},
+		{types.DoubleType, `"1e400x"`, "to DOUBLE"},
+		{types.DoubleType, `"inf"`, "to DOUBLE"}, // Go's spelling, not Java's
 		{dec52, `1234.5`, "to DECIMAL(5, 2): types: Numeric field overflow"},
 		{dec52, `"1.2.3"`, "to DECIMAL(5, 2)"},
 		{types.BytesType, `"not base64!"`, "to BYTES"},
@@ -109,7 +132,6 @@ func TestJSONDecodeErrors(t *testing.T) {
 		{types.TimeType, `86400000`, "to TIME"},
 		{types.ArrayType(types.IntegerType), `{"a": 1}`, "to ARRAY<INTEGER>"},
 		{types.ArrayType(types.IntegerType), `[1, "z"]`, "cannot convert JSON \"\\\"z\\\"\" to INTEGER"},
-		{types.MapType(types.IntegerType, types.StringType), `{"k": "v"}`, "cannot convert JSON \"k\" to INTEGER"},
 		{pointTyp, `[1]`, "to STRUCT<`X` INTEGER, `Label` STRING>"},
 		{pointTyp, `{"X": "one"}`, "to INTEGER"},
 	}
@@ -156,7 +178,11 @@ func TestJSONFieldMatching(t *testing.T) {
 		want []types.Value
 	}{
 		{`{"ID": 1, "Name": "a", "SCORE": 0.5}`, []types.Value{types.BigInt(1), types.Str("a"), types.Double(0.5)}},
-		{`{"score": 2.5, "id": 2, "NAME": "b"}`, []types.Value{types.BigInt(2), types.Str("b"), types.Double(2.5)}},
+		// Upper-cased member names match upper-case columns; a mixed-case
+		// (quoted) column matches its exact name only, as in ksqlDB.
+		{`{"score": 2.5, "id": 2, "NAME": "b"}`, []types.Value{types.BigInt(2), types.Null(), types.Double(2.5)}},
+		{`{"Score": 1, "ID": 7, "id": "not a number"}`, []types.Value{types.BigInt(7), types.Null(), types.Double(1)}},
+		{`{"sCORE": 1, "score": 2}`, []types.Value{types.Null(), types.Null(), types.Double(2)}},
 		{`{"extra": [1, {"x": 2}], "Id": 3}`, []types.Value{types.BigInt(3), types.Null(), types.Null()}},
 		{`{}`, []types.Value{types.Null(), types.Null(), types.Null()}},
 		{` null `, []types.Value{types.Null(), types.Null(), types.Null()}},
@@ -169,11 +195,28 @@ func TestJSONFieldMatching(t *testing.T) {
 			t.Errorf("Decode(%s) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
-	// An exact match wins over a case-insensitive one.
+	// An exact match wins over an upper-cased one; one member may feed a
+	// column by its name and another by its upper-cased name.
 	g := mustFormat(t, "JSON", []types.Column{col("a", types.IntegerType), col("A", types.IntegerType)}, Options{})
-	got, err := g.Decode(nil, []byte(`{"A": 1, "a": 2}`))
-	if err != nil || !sameRow(got, []types.Value{types.Int(2), types.Int(1)}) {
-		t.Errorf("exact match: %v, %v", got, err)
+	for in, want := range map[string][]types.Value{
+		`{"A": 1, "a": 2}`: {types.Int(2), types.Int(1)},
+		`{"a": 2}`:         {types.Int(2), types.Int(2)},
+		`{"A": 1}`:         {types.Null(), types.Int(1)},
+	} {
+		got, err := g.Decode(nil, []byte(in))
+		if err != nil || !sameRow(got, want) {
+			t.Errorf("Decode(%s) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	// Wide schemas look names up in a map.
+	var wide []types.Column
+	for i := range 70 {
+		wide = append(wide, col(fmt.Sprintf("C%d", i), types.IntegerType))
+	}
+	w := mustFormat(t, "JSON", wide, Options{})
+	got, err := w.Decode(nil, []byte(`{"c69": 1, "C3": 2, "c3": 3}`))
+	if err != nil || len(got) != 70 || !same(got[69], types.Int(1)) || !same(got[3], types.Int(2)) || !got[0].IsNull() {
+		t.Errorf("wide Decode = %v, %v", got, err)
 	}
 	// A nil record is all NULLs; dst is appended to.
 	got, err = f.Decode([]types.Value{types.Int(7)}, nil)
@@ -240,7 +283,14 @@ func TestJSONEncodeTypes(t *testing.T) {
 		{d("1.50"), `1.50`},
 		{d("-0.001"), `-0.001`},
 		{d("1E+3"), `1000`},
-		{types.Str("a\"b\n\u2028"), `"a\"b\n\u2028"`},
+		{d("0.000001"), `0.000001`}, // BigDecimal.toString, as Jackson writes it
+		{d("0.0000001"), `1E-7`},
+		{d("-0.00000012"), `-1.2E-7`},
+		{d("0.0000001000"), `1.000E-7`},
+		{d("0.0000000"), `0E-7`},
+		{types.Str("a\"b\n\u2028/"), "\"a\\\"b\\n\u2028/\""}, // as Jackson: U+2028 and '/' as they are
+		{types.Str("\b\f\x01\x1f\t\r"), `"\b\f\u0001\u001F\t\r"`},
+		{types.Str("é\xffx"), "\"é\uFFFDx\""}, // U+FFFD itself, written as it is
 		{types.Bytes([]byte{1, 2, 3, 255}), `"AQID/w=="`},
 		{types.Timestamp(1704067199904), `1704067199904`},
 		{types.Date(19000), `19000`},

@@ -1,6 +1,7 @@
 package serde
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"math"
@@ -69,21 +70,75 @@ func parseWhole(s []byte, lo, hi int64) (int64, bool) {
 }
 
 // parseDouble parses a DOUBLE as Java's Double.parseDouble, NaN and
-// Infinity included.
+// Infinity included, but refuses a number too large for a DOUBLE instead
+// of rounding it to an infinity.
 func parseDouble(s []byte) (float64, bool) {
-	switch bytesString(s) {
-	case "NaN":
-		return math.NaN(), true
-	case "Infinity", "+Infinity":
-		return math.Inf(1), true
-	case "-Infinity":
-		return math.Inf(-1), true
-	}
-	f, err := strconv.ParseFloat(bytesString(s), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+	f, ok := parseJavaDouble(s)
+	if ok && math.IsInf(f, 0) && bytes.IndexByte(s, 'I') < 0 {
 		return 0, false
 	}
-	return f, true
+	return f, ok
+}
+
+// parseFloat is strconv.ParseFloat where a value beyond float64's range
+// rounds to an infinity, as in Java, instead of failing.
+func parseFloat(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, nil
+		}
+	}
+	return f, err
+}
+
+// decodeBase64 decodes standard base64 as Java's Base64.getDecoder does:
+// the padding may be left out, but no other character (line breaks
+// included) is allowed.
+func decodeBase64(s []byte) ([]byte, bool) {
+	if bytes.ContainsAny(s, "\r\n") {
+		return nil, false
+	}
+	enc := base64.StdEncoding
+	if len(s)%4 != 0 && bytes.IndexByte(s, '=') < 0 {
+		enc = base64.RawStdEncoding
+	}
+	b := make([]byte, enc.DecodedLen(len(s)))
+	n, err := enc.Decode(b, s)
+	if err != nil {
+		return nil, false
+	}
+	return b[:n], true
+}
+
+// parseDelimited converts a DELIMITED field to a value of the primitive
+// type t as ksqlDB's delimited deserializer does: BOOLEAN as Java's
+// Boolean.parseBoolean (true ignoring case, anything else false), INTEGER
+// and BIGINT as Integer.parseInt and Long.parseLong (digits only), the
+// DOUBLE as Double.parseDouble (1e400 is Infinity), the other types as
+// parsePrimitive.
+func parseDelimited(t types.Type, s []byte) (types.Value, error) {
+	switch t.Kind() {
+	case types.KindBoolean:
+		b, _ := parseBool(s)
+		return types.Bool(b), nil
+	case types.KindInt:
+		if n, ok := parseInt(s, math.MinInt32, math.MaxInt32); ok {
+			return types.Int(int32(n)), nil
+		}
+		return types.Value{}, errConvert
+	case types.KindBigInt:
+		if n, ok := parseInt(s, math.MinInt64, math.MaxInt64); ok {
+			return types.BigInt(n), nil
+		}
+		return types.Value{}, errConvert
+	case types.KindDouble:
+		if f, ok := parseJavaDouble(s); ok {
+			return types.Double(f), nil
+		}
+		return types.Value{}, errConvert
+	}
+	return parsePrimitive(t, s)
 }
 
 // parseBool accepts true and false in any case.
@@ -135,7 +190,7 @@ func parsePrimitive(t types.Type, s []byte) (types.Value, error) {
 		if err != nil {
 			return types.Value{}, errConvert
 		}
-		d, err = d.CastTo(t)
+		d, err = ensureFit(d, t)
 		if err != nil {
 			return types.Value{}, err
 		}
@@ -143,10 +198,8 @@ func parsePrimitive(t types.Type, s []byte) (types.Value, error) {
 	case types.KindString:
 		return types.Str(bytesString(s)), nil
 	case types.KindBytes:
-		b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
-		n, err := base64.StdEncoding.Decode(b, s)
-		if err == nil {
-			return types.Bytes(b[:n]), nil
+		if b, ok := decodeBase64(s); ok {
+			return types.Bytes(b), nil
 		}
 	}
 	return types.Value{}, errConvert

@@ -1,0 +1,56 @@
+package qttrun
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluicedata/sluice/internal/qtt"
+)
+
+// runnerFaults are the reasons that blame the runner rather than the
+// engine: the corpus must never produce them, whatever the engine can do.
+var runnerFaults = []string{
+	"creating topic ",
+	"opening the engine: ",
+	"serializing input ",
+	"appending input ",
+	"is not supported by the test runner",
+}
+
+// TestCorpusReachesAVerdictForEveryCase runs ksqlDB's whole QTT suite and
+// checks the runner itself: every case is counted once, exactly the cases
+// needing an unsupported format are skipped, and no case fails because the
+// runner could not set it up or feed it.
+func TestCorpusReachesAVerdictForEveryCase(t *testing.T) {
+	root := qtt.RequireCorpus(t)
+	files, err := qtt.LoadDir(filepath.Join(root, qtt.QTTDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantSkipped := 0, 0
+	for _, f := range files {
+		for _, c := range f.Cases() {
+			want++
+			if skipReason(c) != "" {
+				wantSkipped++
+			}
+		}
+	}
+	rep := Run(context.Background(), files, Options{})
+	if rep.Total != want || rep.Skipped != wantSkipped || rep.Passed+rep.Failed+rep.Skipped != rep.Total {
+		t.Fatalf("counts %+v, want %d cases of which %d skipped", rep.Counts, want, wantSkipped)
+	}
+	for _, f := range rep.Files {
+		for _, c := range f.Cases {
+			for _, fault := range runnerFaults {
+				if c.Status == Failed && strings.Contains(c.Reason, fault) {
+					t.Errorf("%s: %s", c.Name, c.Reason)
+				}
+			}
+		}
+	}
+	t.Logf("%d passed, %d failed, %d skipped; stateless %d passed of %d run",
+		rep.Passed, rep.Failed, rep.Skipped, rep.Stateless.Passed, rep.Stateless.Run())
+}
