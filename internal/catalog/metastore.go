@@ -92,9 +92,20 @@ func (s *Source) HeaderColumns() []types.Column {
 }
 
 // Formats builds the key and value formats over the source's columns.
+// The key format of a windowed source reads and writes the window after
+// the key columns: WINDOWSTART and WINDOWEND follow them.
 func (s *Source) Formats() (key, value serde.Format, err error) {
 	if key, err = s.Key.New(s.KeyColumns()); err != nil {
 		return nil, nil, err
+	}
+	if s.Window.Type != "" {
+		wt, err := serde.ParseWindowType(s.Window.Type)
+		if err != nil {
+			return nil, nil, err
+		}
+		if key, err = serde.Windowed(key, wt, s.Window.Size); err != nil {
+			return nil, nil, err
+		}
 	}
 	if value, err = s.Value.New(s.ValueColumns()); err != nil {
 		return nil, nil, err

@@ -41,7 +41,7 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 	if !ok {
 		topic = e.property(sess, "ksql.output.topic.name.prefix", "") + name
 	}
-	sink := &catalog.Source{Name: name, Kind: kind, Topic: topic, Schema: q.Output, Statement: text}
+	sink := &catalog.Source{Name: name, Kind: kind, Topic: topic, Schema: q.Output, Statement: text, Window: q.Source.Window}
 	if err := e.sourceFormats(sess, w, sink, q.Source.Key, q.Source.Value, true); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/sluicedata/sluice/internal/expr"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/types"
 )
@@ -76,6 +77,10 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, text string, s
 	topic, ok := w.str("KAFKA_TOPIC")
 	if !ok {
 		return nil, stmtErrorf(s.Pos, "Missing required property \"KAFKA_TOPIC\" which has no default value.")
+	}
+	// The WITH clause is checked before the columns, as ksqlDB does.
+	if _, _, err := w.formats(catalog.FormatInfo{Name: "KAFKA"}, catalog.FormatInfo{Name: "JSON"}); err != nil {
+		return nil, err
 	}
 	var cols []types.Column
 	for _, el := range s.Elements {
@@ -188,13 +193,16 @@ func (e *Engine) sourceFormats(sess *Session, w withProps, src *catalog.Source, 
 			key = catalog.FormatInfo{Name: "NONE"}
 		}
 	}
+	if value.WrapSingle != nil && !serde.SupportsWrapSingle(value.Name, *value.WrapSingle) {
+		return stmtErrorf(ast.Pos{}, "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to '%t'.", value.Name, *value.WrapSingle)
+	}
 	if value.WrapSingle != nil && len(valueCols) != 1 {
 		return stmtErrorf(ast.Pos{}, "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas")
 	}
 	if value.WrapSingle == nil && len(valueCols) == 1 {
 		if v := e.property(sess, "ksql.persistence.wrap.single.values", ""); v != "" {
 			b := strings.EqualFold(v, "true")
-			if b || value.Name != "KAFKA" {
+			if serde.SupportsWrapSingle(value.Name, b) {
 				value.WrapSingle = &b
 			}
 		}

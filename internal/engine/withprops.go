@@ -83,8 +83,10 @@ func (w withProps) boolean(name string) (*bool, error) {
 func (w withProps) formats(defKey, defValue catalog.FormatInfo) (key, value catalog.FormatInfo, err error) {
 	key, value = defKey, defValue
 	if f, ok := w.str("FORMAT"); ok {
-		if w.has("KEY_FORMAT") || w.has("VALUE_FORMAT") {
-			return key, value, stmtErrorf(w["FORMAT"].Pos, "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.")
+		for _, other := range []string{"KEY_FORMAT", "VALUE_FORMAT"} {
+			if w.has(other) {
+				return key, value, stmtErrorf(w["FORMAT"].Pos, "Cannot supply both '%s' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.", other)
+			}
 		}
 		key = catalog.FormatInfo{Name: strings.ToUpper(f)}
 		value = catalog.FormatInfo{Name: strings.ToUpper(f)}
@@ -135,10 +137,7 @@ func knownFormat(name string) bool {
 
 func delimiter(prop, d, format string) (byte, error) {
 	if format != "DELIMITED" {
-		return 0, stmtErrorf(ast.Pos{}, "%s is only supported with the DELIMITED format", prop)
-	}
-	if d == "" {
-		return 0, stmtErrorf(ast.Pos{}, "Failed to prepare statement: Configuration %s is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'", prop)
+		return 0, stmtErrorf(ast.Pos{}, "%s does not support the following configs: [delimiter]", format)
 	}
 	b, err := serde.ParseDelimiter(d)
 	if err != nil {

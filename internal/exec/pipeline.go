@@ -33,6 +33,10 @@ type Pipeline struct {
 	// the schema's accessors copy.
 	headers []types.Column
 	values  int
+	// windowed sources decode WINDOWSTART and WINDOWEND after their key
+	// columns; the row carries them after the other pseudo-columns.
+	windowed bool
+	keys     int
 }
 
 // NewPipeline prepares a plan to run.
@@ -42,7 +46,8 @@ func NewPipeline(queryID string, p *plan.Query, fns *functions.Registry, plog *P
 		return nil, err
 	}
 	pl := &Pipeline{Plan: p, QueryID: queryID, key: key, value: value, tsCol: -1, Log: plog, Stats: stats,
-		headers: p.Source.HeaderColumns(), values: len(p.Source.ValueColumns())}
+		headers: p.Source.HeaderColumns(), values: len(p.Source.ValueColumns()),
+		windowed: p.Source.Window.Type != "", keys: p.Source.Schema.KeyLen()}
 	if ts := p.Source.Timestamp; ts != "" {
 		i, ok := p.Input.Find(ts)
 		if !ok {
@@ -67,6 +72,11 @@ type Out struct {
 	NullValue bool // the input value was null: a tombstone passes through
 	Time      int64
 	Headers   []log.Header
+	// NullKey: the input key was null and the query kept it, so the
+	// output key is null too (a multi-column key is not written as nulls).
+	NullKey bool
+	// Window holds WINDOWSTART and WINDOWEND of a windowed source's row.
+	Window []types.Value
 }
 
 // rowState is a task's scratch space, reused from record to record so
@@ -90,6 +100,11 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 	if err != nil {
 		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to deserialize key from topic: %s. %v", p.Source.Topic, err))
 		return nil
+	}
+	var window [2]types.Value
+	if pl.windowed {
+		copy(window[:], in[pl.keys:])
+		in = in[:pl.keys]
 	}
 	in = appendHeaders(in, pl.headers, rec.Headers)
 	nullValue := rec.Value == nil
@@ -115,6 +130,9 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 		in = append(in, types.Null(), types.Null(), types.Null())
 	} else {
 		in = append(in, types.BigInt(ts), types.Int(rec.Partition), types.BigInt(rec.Offset))
+	}
+	if pl.windowed {
+		in = append(in, window[0], window[1])
 	}
 	st.in = in
 
@@ -198,7 +216,11 @@ func (pl *Pipeline) project(st *rowState, row types.Row, rec *log.Record, ts int
 		}
 	}
 	st.out = out
-	return emit(&Out{Row: out, NullValue: nullValue, Time: ts, Headers: rec.Headers})
+	o := &Out{Row: out, NullValue: nullValue, Time: ts, Headers: rec.Headers, NullKey: rec.Key == nil && !p.Rekeyed}
+	if pl.windowed {
+		o.Window = row[p.Input.Len()-2 : p.Input.Len()]
+	}
+	return emit(o)
 }
 
 // eval computes one output column; an error makes the column NULL and

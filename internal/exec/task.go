@@ -113,8 +113,9 @@ type TopicSink struct {
 	// TIMESTAMP property); nil keeps the input's.
 	timestamp func(types.Row) (int64, error)
 	pl        *Pipeline
-	batches   [][]log.Record
-	buf       []byte
+	batches    [][]log.Record
+	buf        []byte
+	keyScratch []types.Value
 	// ordered keeps the global order of writes across partitions, one
 	// append per run of a partition, for tests that compare a topic's
 	// records in the order they were produced.
@@ -139,7 +140,12 @@ func NewTopicSink(l log.Log, topic string, partitions int32, out *types.Schema, 
 func (s *TopicSink) Write(o *Out) error {
 	start := len(s.buf)
 	var err error
-	s.buf, err = s.key.Encode(s.buf, o.Row[:s.keyCols])
+	keyVals := o.Row[:s.keyCols]
+	if o.Window != nil {
+		s.keyScratch = append(append(s.keyScratch[:0], keyVals...), o.Window...)
+		keyVals = s.keyScratch
+	}
+	s.buf, err = s.key.Encode(s.buf, keyVals)
 	if err != nil {
 		s.buf = s.buf[:start]
 		s.pl.failOut(fmt.Sprintf("Error serializing key for topic %s: %v", s.topic, err))
@@ -155,11 +161,14 @@ func (s *TopicSink) Write(o *Out) error {
 			return nil
 		}
 		value = s.buf[keyEnd:len(s.buf):len(s.buf)]
+		if serde.IsNullRecord(s.value, o.Row[s.keyCols:]) {
+			value = nil
+		}
 	}
 	// A null single-column key is a null key; a multi-column key is
 	// written even when all its columns are null, as ksqlDB does.
 	var key []byte
-	if s.keyCols > 1 || s.keyCols == 1 && !o.Row[0].IsNull() {
+	if !o.NullKey && (s.keyCols > 1 || s.keyCols == 1 && !o.Row[0].IsNull()) || o.Window != nil {
 		key = s.buf[start:keyEnd:keyEnd]
 	}
 	ts := o.Time

@@ -62,9 +62,6 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 	if src.Kind == catalog.Table {
 		return nil, errorf(q.From.Pos, "Queries over tables are not supported yet: %s is a table", src.Name)
 	}
-	if src.Window.Type != "" && !reservedAlias(q) {
-		return nil, errorf(q.From.Pos, "Queries over windowed sources are not supported yet: %s is %s windowed", src.Name, src.Window.Type)
-	}
 	alias := src.Name
 	if q.From.Alias != nil {
 		alias = q.From.Alias.Name
@@ -85,6 +82,9 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		types.Column{Name: RowTime, Type: types.BigIntType},
 		types.Column{Name: RowPartition, Type: types.IntegerType},
 		types.Column{Name: RowOffset, Type: types.BigIntType})
+	if src.Window.Type != "" {
+		cols = append(cols, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
+	}
 	in, err := types.NewSchema(cols...)
 	if err != nil {
 		return nil, err
@@ -251,6 +251,9 @@ func (b *Binder) bindOutputs(p *Query, q *ast.Query, items []item, env expr.Env,
 			keyPos = append(keyPos, e.Position())
 		}
 		p.Rekeyed = !sameAsSourceKey(exprs, src)
+		if p.Rekeyed && src.Window.Type != "" {
+			return errorf(q.PartitionBy.Pos, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
+		}
 	} else {
 		for _, c := range src.KeyColumns() {
 			keyExprs = append(keyExprs, &ast.ColumnRef{Name: ast.Ident{Name: c.Name}})
@@ -349,17 +352,6 @@ func inSelectOrder(exprs []ast.Expr, names []string, items []item) ([]ast.Expr, 
 		oe[i], on[i] = exprs[j], names[j]
 	}
 	return oe, on
-}
-
-// reservedAlias tells whether the select list misuses a reserved name,
-// an error that takes precedence over what the query reads.
-func reservedAlias(q *ast.Query) bool {
-	for _, si := range q.Select {
-		if si.Alias != nil && reservedNames[si.Alias.Name] {
-			return true
-		}
-	}
-	return false
 }
 
 func insertAt(items []item, it item, i int) []item {
