@@ -111,8 +111,8 @@ type TopicSink struct {
 	key, value serde.Format
 	// timestamp gives the record time from the output row (the sink's
 	// TIMESTAMP property); nil keeps the input's.
-	timestamp func(types.Row) (int64, error)
-	pl        *Pipeline
+	timestamp  func(types.Row) (int64, error)
+	pl         *Pipeline
 	batches    [][]log.Record
 	buf        []byte
 	keyScratch []types.Value
