@@ -97,6 +97,9 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, text string, s
 	if err != nil {
 		return nil, stmtErrorf(s.Pos, "%s", trimTypes(err))
 	}
+	if w.has("WINDOW_TYPE") && schema.KeyLen() == 0 {
+		return nil, stmtErrorf(s.Pos, "Windowed sources require a key column.")
+	}
 	if kind == catalog.Table && schema.KeyLen() == 0 {
 		return nil, stmtErrorf(s.Pos, "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.")
 	}

@@ -107,6 +107,9 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 			if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
 				return nil, &Error{Pos: ee.Pos, Msg: "WHERE column '" + strings.TrimPrefix(ee.Msg, "Column '")}
 			}
+			if errors.As(err, &ee) && strings.HasPrefix(ee.Msg, "Should evaluate to boolean") {
+				return nil, prefixError("Type error in WHERE expression: ", err)
+			}
 			return nil, prefixError("Error in WHERE expression: ", err)
 		}
 		p.Where, p.WhereSQL = w, where.String()
@@ -594,6 +597,9 @@ func selectError(err error) error {
 	var ee *expr.Error
 	if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
 		return &Error{Pos: ee.Pos, Msg: "SELECT column '" + strings.TrimPrefix(ee.Msg, "Column '")}
+	}
+	if errors.As(err, &ee) && ee.Code == expr.CodeCast {
+		return prefixError("Invalid Select: ", err)
 	}
 	return err
 }
