@@ -372,7 +372,7 @@ func statsOf(s *exec.Stats) QueryStats {
 // restarting the queries it holds.
 func (e *Engine) start(ctx context.Context, cfg Config) error {
 	e.meta = catalog.NewMetastore()
-	e.functions = functions.NewRegistry()
+	e.functions = functions.NewRegistry(functions.WithClock(e.clock.Now))
 	e.manual = cfg.Manual
 	e.ctx, e.stop = context.WithCancel(context.Background())
 	e.proclog = exec.NewProcessingLog(e.log, e.clock, func(msg string, args ...any) { e.logger.Warn(msg, args...) })

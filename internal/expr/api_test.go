@@ -3,9 +3,11 @@ package expr_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sluicedata/sluice/internal/expr"
+	"github.com/sluicedata/sluice/internal/functions"
 	"github.com/sluicedata/sluice/internal/sql/parser"
 	"github.com/sluicedata/sluice/internal/types"
 )
@@ -75,7 +77,7 @@ func TestCompiledIsReusable(t *testing.T) {
 		{[]types.Value{types.Int(1), types.Int(2), types.Int(3)}, types.Int(14)},
 		{[]types.Value{}, types.Int(0)},
 		{[]types.Value{types.Int(-4)}, types.Int(16)},
-		{nil, types.Null()},
+		{nil, types.Int(0)}, // REDUCE of a NULL array is its initial state, as in ksqlDB
 	} {
 		row := types.Row{types.Null()}
 		if tc.elems != nil {
@@ -107,6 +109,8 @@ func TestCompilePredicate(t *testing.T) {
 		"ID + 1.5":        "expr: line 1:1: Should evaluate to boolean but is (ID + 1.5) (DECIMAL(12, 1)) instead.",
 		"ID > 1":          "",
 		"NULL":            "",
+		"ID IN (1, 'x')":  "expr: line 1:11: Invalid Predicate: invalid input syntax for type INTEGER: \"x\".",
+		"ID IN (1, Y)":    "expr: line 1:11: Column 'Y' cannot be resolved.",
 	} {
 		e, err := parser.ParseExpr(src)
 		if err != nil {
@@ -119,6 +123,30 @@ func TestCompilePredicate(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: got %q, want %q", src, got, want)
+		}
+	}
+}
+
+func TestCompileSelectWordsGeneratedErrors(t *testing.T) {
+	schema := types.MustSchema(types.Column{Name: "S", Type: types.StringType})
+	for src, want := range map[string]string{
+		"CAST(S AS ARRAY<INTEGER>)": "Invalid Select: Cast of STRING to ARRAY<INTEGER> is not supported",
+		"S IN (1, LEN(S))":          "Invalid Select: operator does not exist: STRING = INTEGER (LEN(S))",
+		"ARRAY[1, 'x']":             "invalid input syntax for type INTEGER: \"x\".",
+		"CAST(S AS INTEGER)":        "",
+		"BOB":                       "Column 'BOB' cannot be resolved.",
+	} {
+		e, err := parser.ParseExpr(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = expr.CompileSelect(e, expr.Env{Schema: schema, Functions: functions.NewRegistry()})
+		var ee *expr.Error
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", src, err)
+		case want != "" && (!errors.As(err, &ee) || !strings.HasPrefix(ee.Msg, want)):
+			t.Errorf("%s: got %v, want %q", src, err, want)
 		}
 	}
 }

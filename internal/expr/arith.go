@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/sluicedata/sluice/internal/sql/ast"
@@ -58,6 +59,11 @@ func (c *compiler) arith(e *ast.Binary, l, r *node) (*node, error) {
 		}
 	}
 	lf, rf := l.fn, r.fn
+	if len(c.scope) > 0 {
+		// A lambda body is Java code over boxed values in ksqlDB: a NULL
+		// operand throws, and the error fails the whole lambda call.
+		lf, rf = nullFails(lf, e.L), nullFails(rf, e.R)
+	}
 	n := &node{t: t, src: e}
 	switch t.Kind() {
 	case types.KindInt:
@@ -109,6 +115,19 @@ func (c *compiler) arith(e *ast.Binary, l, r *node) (*node, error) {
 		}
 	}
 	return n, nil
+}
+
+// ErrNullInLambda is the row error of arithmetic on a NULL inside a lambda.
+var ErrNullInLambda = errors.New("expr: NULL operand of arithmetic in a lambda")
+
+func nullFails(f evalFn, src ast.Expr) evalFn {
+	return func(row types.Row) (types.Value, error) {
+		v, err := f(row)
+		if err == nil && v.IsNull() {
+			return v, fmt.Errorf("%w: %s", ErrNullInLambda, src)
+		}
+		return v, err
+	}
 }
 
 func kindName(t types.Type) string {

@@ -125,7 +125,7 @@ func (c *compiler) cast(e *ast.Cast) (*node, error) {
 func castNode(x *node, to types.Type) (*node, error) {
 	cf := castFunc(x.t, to)
 	if cf == nil {
-		return nil, errorf(x.src.Position(), CodeCast, "Cast of %s to %s is not supported", x.t, to)
+		return nil, generated(errorf(x.src.Position(), CodeCast, "Cast of %s to %s is not supported", x.t, to))
 	}
 	if x.isConst && !x.val.IsNull() {
 		if v, err := cf(x.val); err == nil {

@@ -91,32 +91,6 @@ func (c *compiler) subscript(e *ast.Subscript) (*node, error) {
 	return nil, errorf(e.Pos, CodeType, "Can't subscript %s: it is %s, not an ARRAY or a MAP", e.X, kindOrNull(x.t))
 }
 
-// unify compiles es and widens them to one type.
-func (c *compiler) unify(es []ast.Expr, what string) ([]evalFn, types.Type, error) {
-	ns := make([]*node, len(es))
-	var t types.Type
-	for i, e := range es {
-		n, err := c.compile(e)
-		if err != nil {
-			return nil, t, err
-		}
-		u, ok := commonType(t, n.t)
-		if !ok {
-			return nil, t, errorf(e.Position(), CodeType, "invalid input syntax for type %s: %s elements must all be of the same type; %s is %s", t, what, e, n.t)
-		}
-		t, ns[i] = u, n
-	}
-	fns := make([]evalFn, len(ns))
-	for i, n := range ns {
-		w, err := widenTo(n, t)
-		if err != nil {
-			return nil, t, err
-		}
-		fns[i] = w.fn
-	}
-	return fns, t, nil
-}
-
 func evalAll(fns []evalFn, row types.Row) ([]types.Value, error) {
 	out := make([]types.Value, len(fns))
 	for i, f := range fns {
@@ -130,16 +104,17 @@ func evalAll(fns []evalFn, row types.Row) ([]types.Value, error) {
 }
 
 func (c *compiler) arrayCtor(e *ast.ArrayCtor) (*node, error) {
-	fns, t, err := c.unify(e.Elems, "ARRAY")
-	if err != nil {
-		return nil, err
+	if len(e.Elems) == 0 {
+		return nil, errorf(e.Pos, CodeType, "Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239).")
 	}
-	if t.IsZero() && len(e.Elems) > 0 {
-		return nil, errorf(e.Pos, CodeType, "Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.")
+	ns, t, err := c.coerceList(e.Elems)
+	if err != nil {
+		return nil, listError(err, false)
 	}
 	if t.IsZero() {
-		return nil, errorf(e.Pos, CodeType, "Cannot construct an empty ARRAY without a type; cast it, as in CAST(ARRAY[] AS ARRAY<INTEGER>)")
+		return nil, errorf(e.Pos, CodeType, "Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.")
 	}
+	fns := fnsOf(ns)
 	return &node{t: types.ArrayType(t), src: e, fn: func(row types.Row) (types.Value, error) {
 		vs, err := evalAll(fns, row)
 		if err != nil {
@@ -149,23 +124,38 @@ func (c *compiler) arrayCtor(e *ast.ArrayCtor) (*node, error) {
 	}}, nil
 }
 
+func fnsOf(ns []*node) []evalFn {
+	fns := make([]evalFn, len(ns))
+	for i, n := range ns {
+		fns[i] = n.fn
+	}
+	return fns
+}
+
 func (c *compiler) mapCtor(e *ast.MapCtor) (*node, error) {
+	if len(e.Entries) == 0 {
+		return nil, errorf(e.Pos, CodeType, "Map constructor cannot be empty. Please supply at least one key value pair (see https://github.com/confluentinc/ksql/issues/4239).")
+	}
 	ks := make([]ast.Expr, len(e.Entries))
 	vs := make([]ast.Expr, len(e.Entries))
 	for i, en := range e.Entries {
 		ks[i], vs[i] = en.Key, en.Value
 	}
-	kf, kt, err := c.unify(ks, "MAP key")
+	kn, kt, err := c.coerceList(ks)
 	if err != nil {
-		return nil, err
+		return nil, listError(err, false)
 	}
-	vf, vt, err := c.unify(vs, "MAP value")
+	if kt.IsZero() {
+		return nil, errorf(e.Pos, CodeType, "Cannot construct a map with all NULL keys (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL key to the desired type.")
+	}
+	vn, vt, err := c.coerceList(vs)
 	if err != nil {
-		return nil, err
+		return nil, listError(err, false)
 	}
-	if kt.IsZero() || vt.IsZero() {
-		return nil, errorf(e.Pos, CodeType, "Cannot construct a map with all NULL keys or values; cast a NULL to the desired type.")
+	if vt.IsZero() {
+		return nil, errorf(e.Pos, CodeType, "Cannot construct a map with all NULL values (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.")
 	}
+	kf, vf := fnsOf(kn), fnsOf(vn)
 	return &node{t: types.MapType(kt, vt), src: e, fn: func(row types.Row) (types.Value, error) {
 		k, err := evalAll(kf, row)
 		if err != nil {

@@ -117,8 +117,9 @@ func widenTo(n *node, t types.Type) (*node, error) {
 	if n.t.Equal(t) || n.t.IsZero() {
 		return &node{t: t, fn: n.fn, isConst: n.isConst, val: n.val, src: n.src}, nil
 	}
-	if n.t.Kind() == types.KindString && t.Kind() != types.KindString {
-		// Only comparisons ask for this: a string read as a time.
+	if (n.t.Kind() == types.KindString && t.Kind() != types.KindString) || (n.t.Kind() == types.KindDate && t.Kind() == types.KindTimestamp) {
+		// Only comparisons and temporal function arguments ask for this:
+		// a string read as a time, a date as its midnight.
 		return castNode(n, t)
 	}
 	if n.isConst {

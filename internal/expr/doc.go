@@ -27,6 +27,18 @@
 // overflow, a division by zero) are returned by Eval; the caller logs them to
 // the processing log and uses NULL, as ksqlDB does. Eval never panics.
 //
+// The operand and values of IN, and the elements of ARRAY and MAP
+// constructors, are converted to their common type as ksqlDB's coercion of
+// user lists does: numbers widen, string literals are read as the numbers or
+// booleans they spell ('4.000' IN a list of INTEGERs makes it DECIMAL), other
+// literals may become strings, and STRUCT constructors merge their fields.
+//
+// A function call nested in a larger expression that fails in a row is
+// NULL and the rest of the expression goes on, as ksqlDB evaluates it
+// (IFNULL(PARSE_DATE(x, f), d) gives d for a bad x); a call that is the
+// whole expression returns its error. Inside a lambda, arithmetic on a NULL
+// fails the whole call, as ksqlDB's boxed Java arithmetic throws.
+//
 // Integer arithmetic wraps on overflow, as Java's int and long arithmetic
 // does in ksqlDB; integer division or remainder by zero is a row error (Java
 // throws ArithmeticException, which ksqlDB turns into NULL); DOUBLE division

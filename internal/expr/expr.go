@@ -30,6 +30,10 @@ const (
 	CodeCast          = "cast"
 	CodeFunction      = "function"
 	CodeUnsupported   = "unsupported"
+	// CodeNotBoolean is CompilePredicate's error for a condition that is
+	// not BOOLEAN, which ksqlDB words as "Type error in WHERE expression:
+	// ..." where other errors are "Error in WHERE expression: ...".
+	CodeNotBoolean = "not-boolean"
 )
 
 // Error is a compile-time error at a position of the expression.
@@ -37,6 +41,11 @@ type Error struct {
 	Pos  ast.Pos
 	Code string
 	Msg  string
+	// Generated marks an error ksqlDB finds only when it generates code for
+	// the expression (an IN list without a common type, an unsupported
+	// CAST), after type checking; ksqlDB words these with the clause, as
+	// CompilePredicate and CompileSelect do.
+	Generated bool
 }
 
 func (e *Error) Error() string {
@@ -84,7 +93,11 @@ func Compile(e ast.Expr, env Env) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Compiled{Type: n.t, fn: n.fn}, nil
+	fn := n.fn
+	if n.strict != nil {
+		fn = n.strict
+	}
+	return &Compiled{Type: n.t, fn: fn}, nil
 }
 
 // evalFn computes one node. Lambda parameters are passed as extra values
@@ -99,6 +112,9 @@ type node struct {
 	isConst bool
 	val     types.Value
 	src     ast.Expr
+	// strict, when set, is fn reporting an error fn turns into NULL: a
+	// function call's own failure, which only the whole expression reports.
+	strict evalFn
 }
 
 func constNode(t types.Type, v types.Value, src ast.Expr) *node {
@@ -125,10 +141,29 @@ type compiler struct {
 func CompilePredicate(e ast.Expr, env Env) (*Compiled, error) {
 	c, err := Compile(e, env)
 	if err != nil {
-		return nil, err
+		return nil, withClause(err, "Invalid Predicate: ")
 	}
 	if !c.Type.IsZero() && c.Type.Kind() != types.KindBoolean {
-		return nil, errorf(e.Position(), CodeType, "Should evaluate to boolean but is %s (%s) instead.", e, c.Type)
+		return nil, errorf(e.Position(), CodeNotBoolean, "Should evaluate to boolean but is %s (%s) instead.", e, c.Type)
 	}
 	return c, nil
+}
+
+// CompileSelect is Compile for an expression of a SELECT list: an error
+// ksqlDB finds when generating code reads "Invalid Select: ...", as there.
+func CompileSelect(e ast.Expr, env Env) (*Compiled, error) {
+	c, err := Compile(e, env)
+	if err != nil {
+		return nil, withClause(err, "Invalid Select: ")
+	}
+	return c, nil
+}
+
+// withClause prefixes the message of a Generated error with the clause's
+// wording.
+func withClause(err error, prefix string) error {
+	if e, ok := err.(*Error); ok && e.Generated {
+		return &Error{Pos: e.Pos, Code: e.Code, Msg: prefix + e.Msg, Generated: true}
+	}
+	return err
 }

@@ -153,7 +153,7 @@ func parseRow(t *testing.T, schema *types.Schema, s string) types.Row {
 			t.Fatalf("row value %q: %v", p, err)
 		}
 		to := schema.Column(i).Type
-		c, err := Compile(e, Env{})
+		c, err := Compile(e, Env{Functions: testRegistry()})
 		if err != nil {
 			t.Fatalf("row value %q: %v", p, err)
 		}

@@ -166,15 +166,24 @@ func (c *compiler) lambdaCall(e *ast.Call) (*node, error) {
 	bf, inf := body.fn, init.fn
 	return &node{t: init.t, src: e, fn: func(row types.Row) (types.Value, error) {
 		v, acc, err := both(cf, inf, row)
-		if err != nil || v.IsNull() {
+		if err != nil {
 			return types.Null(), err
+		}
+		if v.IsNull() {
+			// ksqlDB's REDUCE of a NULL collection is its initial state.
+			return acc, nil
 		}
 		buf := frame(row, first, len(params))
 		n := v.Len()
+		var order []int
+		if isMap {
+			order = javaHashOrder(v)
+		}
 		for i := 0; i < n; i++ {
 			buf[first] = acc
 			if isMap {
-				buf[first+1], buf[first+2] = v.MapKey(i), v.MapElem(i)
+				j := order[i]
+				buf[first+1], buf[first+2] = v.MapKey(j), v.MapElem(j)
 			} else {
 				buf[first+1] = v.Index(i)
 			}

@@ -1,8 +1,6 @@
 package expr
 
 import (
-	"fmt"
-
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/types"
 )
@@ -136,7 +134,8 @@ func comparable(op ast.BinaryOp, l, r *node, pos ast.Pos) (types.Type, error) {
 	}
 	if ok {
 		switch k := t.Kind(); {
-		case k == types.KindBoolean || k == types.KindArray || k == types.KindMap || k == types.KindStruct || k == types.KindBytes:
+		// BYTES order as ksqlDB's ByteBuffer.compareTo orders them.
+		case k == types.KindBoolean || k == types.KindArray || k == types.KindMap || k == types.KindStruct:
 			ok = op == ast.Eq || op == ast.Ne
 		}
 	}
@@ -293,18 +292,18 @@ func (c *compiler) between(e *ast.Between) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err = comparable(ast.Le, x, hi, e.Pos); err != nil {
+	u, err := comparable(ast.Le, x, hi, e.Pos)
+	if err != nil {
 		return nil, err
 	}
-	if t, err = func() (types.Type, error) {
-		u, ok := commonType(t, hi.t)
-		if !ok {
-			return u, errorf(e.Pos, CodeType, "Cannot compare %s (%s) to %s (%s) with LESS_THAN_OR_EQUAL.", x.src, x.t, hi.src, hi.t)
-		}
-		return u, nil
-	}(); err != nil {
-		return nil, err
+	// Each bound is compared with x: DATE BETWEEN '2020-01-01' AND
+	// '2020-12-31' reads both strings as dates.
+	if t, ok := commonType(t, u); ok {
+		u = t
+	} else {
+		return nil, errorf(e.Pos, CodeType, "Cannot compare %s (%s) to %s (%s) with LESS_THAN_OR_EQUAL.", x.src, x.t, hi.src, hi.t)
 	}
+	t = u
 	for _, p := range []**node{&x, &lo, &hi} {
 		if *p, err = widenTo(*p, t); err != nil {
 			return nil, err
@@ -326,38 +325,18 @@ func (c *compiler) between(e *ast.Between) (*node, error) {
 }
 
 func (c *compiler) in(e *ast.In) (*node, error) {
-	x, err := c.compile(e.X)
+	// The operand and the values form one user list: ksqlDB coerces them
+	// all to their common type, and words a failure as a bad predicate.
+	es := append([]ast.Expr{e.X}, e.List...)
+	ns, _, err := c.coerceList(es)
 	if err != nil {
-		return nil, err
+		return nil, listError(err, true)
 	}
-	list := make([]*node, len(e.List))
-	t := x.t
-	for i, le := range e.List {
-		if list[i], err = c.compile(le); err != nil {
-			return nil, err
-		}
-		if _, err := comparable(ast.Eq, x, list[i], le.Position()); err != nil {
-			// ksqlDB words a mismatch in an IN list as PostgreSQL does.
-			msg := fmt.Sprintf("operator does not exist: %s = %s (%s)", x.t, kindOrNull(list[i].t), le)
-			if x.t.Kind() == types.KindBoolean {
-				msg += "\nHint: You might need to add explicit type casts."
-			}
-			return nil, &Error{Pos: le.Position(), Code: CodeType, Msg: msg}
-		}
-		t, _ = commonType(t, list[i].t)
+	fns := make([]evalFn, len(ns)-1)
+	for i, n := range ns[1:] {
+		fns[i] = n.fn
 	}
-	if x, err = widenTo(x, t); err != nil {
-		return nil, err
-	}
-	fns := make([]evalFn, len(list))
-	for i, n := range list {
-		w, err := widenTo(n, t)
-		if err != nil {
-			return nil, err
-		}
-		fns[i] = w.fn
-	}
-	xf, not := x.fn, e.Not
+	xf, not := ns[0].fn, e.Not
 	return &node{t: types.BooleanType, src: e, fn: func(row types.Row) (types.Value, error) {
 		v, err := xf(row)
 		if err != nil || v.IsNull() {
@@ -379,7 +358,34 @@ func (c *compiler) in(e *ast.In) (*node, error) {
 	}}, nil
 }
 
+// listError turns an error of coerceList into an *Error, Generated when
+// ksqlDB finds it while generating code (IN) rather than when checking
+// types (constructors).
+func listError(err error, gen bool) error {
+	switch err := err.(type) {
+	case *coercionError:
+		return &Error{Pos: err.pos, Code: CodeType, Msg: err.msg, Generated: gen}
+	case *syntaxError:
+		return &Error{Pos: err.pos, Code: CodeType, Msg: err.msg, Generated: gen}
+	}
+	return err
+}
+
+// generated marks a compile error as one ksqlDB finds when generating code.
+func generated(err error) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Pos: e.Pos, Code: e.Code, Msg: e.Msg, Generated: true}
+	}
+	return err
+}
+
+// temporalWithString is the type a STRING and a DATE, TIME or TIMESTAMP
+// are compared as, and that of a DATE and a TIMESTAMP: the date is read as
+// its midnight, as ksqlDB does.
 func temporalWithString(a, b types.Type) (types.Type, bool) {
+	if (a.Kind() == types.KindDate && b.Kind() == types.KindTimestamp) || (a.Kind() == types.KindTimestamp && b.Kind() == types.KindDate) {
+		return types.TimestampType, true
+	}
 	isTemporal := func(t types.Type) bool {
 		k := t.Kind()
 		return k == types.KindTimestamp || k == types.KindDate || k == types.KindTime

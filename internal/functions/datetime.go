@@ -94,9 +94,13 @@ func registerDateTime(r *Registry) {
 	z := &zones{}
 	ts, date, tm := types.TimestampType, types.DateType, types.TimeType
 
-	r.add("UNIX_TIMESTAMP", "DATE / TIME", "Returns the milliseconds since the Unix epoch of a TIMESTAMP.",
+	r.add("UNIX_TIMESTAMP", "DATE / TIME", "Returns the milliseconds since the Unix epoch of a TIMESTAMP, or of the current time.",
+		fixed(bigint, func([]types.Value) (types.Value, error) { return types.BigInt(r.now().UnixMilli()), nil }),
 		fixed(bigint, func(a []types.Value) (types.Value, error) { return types.BigInt(a[0].Timestamp()), nil }, p("timestamp", ts)))
-	r.add("UNIX_DATE", "DATE / TIME", "Returns the days since the Unix epoch of a DATE.",
+	r.add("UNIX_DATE", "DATE / TIME", "Returns the days since the Unix epoch of a DATE, or of the current date (UTC).",
+		fixed(integ, func([]types.Value) (types.Value, error) {
+			return types.Int(types.TimestampDate(r.now().UnixMilli())), nil
+		}),
 		fixed(integ, func(a []types.Value) (types.Value, error) { return types.Int(a[0].Date()), nil }, p("date", date)))
 	r.add("FROM_UNIXTIME", "DATE / TIME", "Converts milliseconds since the Unix epoch to a TIMESTAMP.",
 		fixed(ts, func(a []types.Value) (types.Value, error) { return types.Timestamp(a[0].BigInt()), nil }, p("milliseconds", bigint)))
@@ -452,7 +456,8 @@ func parseTime(s, pattern string, loc *time.Location, z *zones) (time.Time, erro
 			next = &toks[i+1]
 		}
 		if tk.letter == 0 {
-			if !strings.HasPrefix(s[pos:], tk.literal) {
+			// ksqlDB parses case-insensitively: 't' matches 'T'.
+			if len(s)-pos < len(tk.literal) || !strings.EqualFold(s[pos:pos+len(tk.literal)], tk.literal) {
 				return bad(fmt.Sprintf("expected %q at position %d", tk.literal, pos))
 			}
 			pos += len(tk.literal)
@@ -519,7 +524,7 @@ func parseTime(s, pattern string, loc *time.Location, z *zones) (time.Time, erro
 			loc, pos = l, j
 			continue
 		case 'X', 'x', 'Z':
-			if tk.letter != 'x' && pos < len(s) && s[pos] == 'Z' {
+			if tk.letter != 'x' && pos < len(s) && (s[pos] == 'Z' || s[pos] == 'z') {
 				loc, pos = time.UTC, pos+1
 				continue
 			}

@@ -10,7 +10,7 @@
 //	reg := functions.NewRegistry()
 //	fn, err := reg.Resolve("SUBSTRING", []types.Type{types.StringType, types.IntegerType})
 //	if err != nil {
-//		return err // Function 'SUBSTRING' does not accept parameters ...
+//		return err // Function 'substring' does not accept parameters ...
 //	}
 //	v, _ := fn.Eval([]types.Value{types.Str("sluice"), types.Int(-3)})
 //	fmt.Println(v, fn.Return) // ice STRING

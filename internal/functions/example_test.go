@@ -21,7 +21,7 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// ice STRING
-	// functions: no matching overload: Function 'SUBSTRING' does not accept parameters (STRING, STRING).
+	// functions: no matching overload: Function 'substring' does not accept parameters (STRING, STRING).
 	// Valid alternatives are:
 	// SUBSTRING(str STRING, pos INTEGER) => STRING
 	// SUBSTRING(str STRING, pos INTEGER, len INTEGER) => STRING

@@ -176,7 +176,7 @@ func registerNumeric(r *Registry) {
 		{"SQRT", "Returns the square root of a number.", math.Sqrt},
 		{"CBRT", "Returns the cube root of a number.", math.Cbrt},
 		{"EXP", "Returns e raised to the power of a number.", math.Exp},
-		{"LN", "Returns the natural logarithm of a number.", math.Log},
+		{"LN", "Returns the natural logarithm of a number.", javaLog},
 		{"SIN", "Returns the sine of an angle in radians.", math.Sin},
 		{"COS", "Returns the cosine of an angle in radians.", math.Cos},
 		{"TAN", "Returns the tangent of an angle in radians.", math.Tan},
@@ -192,14 +192,15 @@ func registerNumeric(r *Registry) {
 	} {
 		r.add(d.name, "MATHEMATICAL", d.desc, fixed(dbl, doubleFn(d.f), p("value", dbl)))
 	}
-	r.add("LOG", "MATHEMATICAL", "Returns the base 10 logarithm of a number, or its logarithm in a given base.",
-		fixed(dbl, doubleFn(math.Log10), p("value", dbl)),
+	// ksqlDB's LOG of one argument is the natural logarithm, as LN.
+	r.add("LOG", "MATHEMATICAL", "Returns the natural logarithm of a number, or its logarithm in a given base.",
+		fixed(dbl, doubleFn(javaLog), p("value", dbl)),
 		fixed(dbl, func(a []types.Value) (types.Value, error) {
 			base, v := a[0].Double(), a[1].Double()
 			if base <= 0 || base == 1 {
 				return types.Double(math.NaN()), nil
 			}
-			return types.Double(math.Log(v) / math.Log(base)), nil
+			return types.Double(javaLog(v) / javaLog(base)), nil
 		}, p("base", dbl), p("value", dbl)))
 	r.add("POWER", "MATHEMATICAL", "Returns base raised to the power of exponent.",
 		fixed(dbl, func(a []types.Value) (types.Value, error) {
@@ -214,26 +215,7 @@ func registerNumeric(r *Registry) {
 	r.add("RANDOM", "MATHEMATICAL", "Returns a random DOUBLE in [0, 1).",
 		fixed(dbl, func([]types.Value) (types.Value, error) { return types.Double(rand.Float64()), nil }))
 
-	extreme := func(want int) func([]types.Value) (types.Value, error) {
-		return func(a []types.Value) (types.Value, error) {
-			var best types.Value
-			for _, v := range a {
-				if v.IsNull() {
-					continue
-				}
-				if best.IsNull() || v.Compare(best) == want {
-					best = v
-				}
-			}
-			return best, nil
-		}
-	}
-	greatest := gen("T", retT, extreme(1), pT("val"), pT("vals"))
-	greatest.variadic, greatest.strict = true, false
-	least := gen("T", retT, extreme(-1), pT("val"), pT("vals"))
-	least.variadic, least.strict = true, false
-	r.add("GREATEST", "MATHEMATICAL", "Returns the largest of the non-NULL arguments, NULL if all are NULL.", greatest)
-	r.add("LEAST", "MATHEMATICAL", "Returns the smallest of the non-NULL arguments, NULL if all are NULL.", least)
+	registerExtremes(r)
 }
 
 // javaRound is Java's Math.round: the nearest integer, ties toward positive

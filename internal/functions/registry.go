@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sluicedata/sluice/internal/types"
 )
@@ -44,6 +45,23 @@ type Resolved struct {
 type Registry struct {
 	funcs map[string]*function
 	names []string
+	// now is the current time of UNIX_TIMESTAMP() and UNIX_DATE().
+	now func() time.Time
+}
+
+// Option configures a Registry.
+type Option func(*Registry)
+
+// WithClock makes now the current time of the functions that read it
+// (UNIX_TIMESTAMP() and UNIX_DATE() without arguments); the default is
+// time.Now. The engine passes its clock, so that tests with a fake clock
+// get reproducible results.
+func WithClock(now func() time.Time) Option {
+	return func(r *Registry) {
+		if now != nil {
+			r.now = now
+		}
+	}
 }
 
 type function struct {
@@ -52,6 +70,11 @@ type function struct {
 	// tables holds the overloads of a table function; a function has
 	// either overloads or tables, never both.
 	tables []*tableOverload
+	// exactFirst makes resolution ksqlDB's lookup of Java methods: an
+	// overload that needs no widening beats those that do, and two
+	// overloads equally good are ambiguous, however many widenings each
+	// needs.
+	exactFirst bool
 }
 
 // param is one declared parameter. A concrete parameter has a non-zero typ;
@@ -84,6 +107,9 @@ type overload struct {
 	// an exact match). Overloads use it for checks the generic parameters
 	// cannot express.
 	bind func(args []types.Type) (params []types.Type, ret types.Type, cost int, ok bool)
+	// bindArgs is bind for overloads that also look at which arguments are
+	// string literals.
+	bindArgs func(args []Arg) (params []types.Type, ret types.Type, cost int, ok bool)
 	// retFn computes the return type of a generic overload from its bound
 	// parameter types and T.
 	retFn   func(params []types.Type, t types.Type) types.Type
@@ -99,8 +125,11 @@ type overload struct {
 }
 
 // NewRegistry returns a registry of every built-in function.
-func NewRegistry() *Registry {
-	r := &Registry{funcs: map[string]*function{}}
+func NewRegistry(opts ...Option) *Registry {
+	r := &Registry{funcs: map[string]*function{}, now: time.Now}
+	for _, o := range opts {
+		o(r)
+	}
 	registerNulls(r)
 	registerStrings(r)
 	registerMoreStrings(r)
@@ -184,12 +213,37 @@ func (o *overload) signature(name string) string {
 	return b.String()
 }
 
+// Arg is one argument of a call, as ResolveArgs sees it.
+type Arg struct {
+	// Type is the argument's type; the zero Type for a NULL literal.
+	Type types.Type
+	// StringLiteral marks a string literal, which ksqlDB also reads as a
+	// DATE, TIME or TIMESTAMP where an overload expects one.
+	StringLiteral bool
+}
+
 // Resolve picks the overload of the function called name for the argument
 // types, as ksqlDB does: an exact match first, then the one reachable by
 // the cheapest implicit widening (INT -> BIGINT -> DECIMAL -> DOUBLE); among
 // equals, the first declared. A NULL literal argument has the zero
 // types.Type and matches any parameter.
 func (r *Registry) Resolve(name string, args []types.Type) (Resolved, error) {
+	as := make([]Arg, len(args))
+	for i, t := range args {
+		as[i] = Arg{Type: t}
+	}
+	return r.ResolveArgs(name, as)
+}
+
+// ResolveArgs is Resolve for arguments that may be string literals, which
+// an overload taking a DATE, TIME or TIMESTAMP accepts (at the cost of one
+// widening): the caller converts them with a cast.
+//
+// Functions that ksqlDB declares as one Java method per type (LEAST,
+// GREATEST) resolve as ksqlDB's method lookup does: the overloads that
+// accept the arguments without widening, or else those that accept them
+// with it, and an error when that leaves more than one.
+func (r *Registry) ResolveArgs(name string, args []Arg) (Resolved, error) {
 	up := strings.ToUpper(name)
 	f := r.funcs[up]
 	if f == nil {
@@ -198,28 +252,40 @@ func (r *Registry) Resolve(name string, args []types.Type) (Resolved, error) {
 	if f.tables != nil {
 		return Resolved{}, fmt.Errorf("%w: %s", ErrNoMatchingOverload, tableInScalarContext(up))
 	}
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type
+	}
 	var (
 		best       *overload
 		bestParams []types.Type
 		bestRet    types.Type
 		bestCost   = -1
+		ties       int
 	)
 	for _, o := range f.overloads {
-		params, ret, cost, ok := o.match(args)
+		params, ret, cost, ok := o.match(args, ts)
 		if !ok {
 			continue
 		}
-		if bestCost < 0 || cost < bestCost {
-			best, bestParams, bestRet, bestCost = o, params, ret, cost
+		if f.exactFirst && cost > 0 {
+			// Only whether a widening is needed counts, not how many.
+			cost = 1
+		}
+		switch {
+		case bestCost < 0 || cost < bestCost:
+			best, bestParams, bestRet, bestCost, ties = o, params, ret, cost, 1
+		case cost == bestCost:
+			ties++
 		}
 	}
+	if best != nil && f.exactFirst && ties > 1 {
+		return Resolved{}, fmt.Errorf("%w: Function '%s' cannot be resolved due to ambiguous method parameters (%s).", ErrNoMatchingOverload, strings.ToLower(up), typeList(ts))
+	}
 	if best == nil {
-		names := make([]string, len(args))
-		for i, a := range args {
-			names[i] = a.String()
-		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "Function '%s' does not accept parameters (%s).\nValid alternatives are:", up, strings.Join(names, ", "))
+		// ksqlDB names built-in functions in lower case in this message.
+		fmt.Fprintf(&b, "Function '%s' does not accept parameters (%s).\nValid alternatives are:", strings.ToLower(up), typeList(ts))
 		for _, o := range f.overloads {
 			b.WriteString("\n")
 			b.WriteString(o.signature(up))
@@ -244,9 +310,19 @@ func (r *Registry) Resolve(name string, args []types.Type) (Resolved, error) {
 	return Resolved{Name: up, Params: bestParams, Return: bestRet, Eval: eval}, nil
 }
 
+// typeList is the argument types as ksqlDB lists them, "null" for a NULL
+// literal.
+func typeList(ts []types.Type) string {
+	names := make([]string, len(ts))
+	for i, a := range ts {
+		names[i] = a.String()
+	}
+	return strings.Join(names, ", ")
+}
+
 // match reports whether o accepts args, with the parameter types the
 // arguments widen to, the return type and the cost of the widenings.
-func (o *overload) match(args []types.Type) ([]types.Type, types.Type, int, bool) {
+func (o *overload) match(lits []Arg, args []types.Type) ([]types.Type, types.Type, int, bool) {
 	n := len(o.params)
 	if o.variadic {
 		if len(args) < n-1 {
@@ -258,6 +334,9 @@ func (o *overload) match(args []types.Type) ([]types.Type, types.Type, int, bool
 	if o.bind != nil {
 		return o.bind(args)
 	}
+	if o.bindArgs != nil {
+		return o.bindArgs(lits)
+	}
 	if o.retFn != nil {
 		return o.bindGeneric(args)
 	}
@@ -266,6 +345,9 @@ func (o *overload) match(args []types.Type) ([]types.Type, types.Type, int, bool
 	for i, a := range args {
 		p := o.params[min(i, n-1)].typ
 		c, ok := widenCost(a, p)
+		if !ok && lits[i].StringLiteral && isTemporal(p) {
+			c, ok = 1, true
+		}
 		if !ok {
 			return nil, types.Type{}, 0, false
 		}
@@ -273,6 +355,11 @@ func (o *overload) match(args []types.Type) ([]types.Type, types.Type, int, bool
 		params[i] = p
 	}
 	return params, o.ret, cost, true
+}
+
+func isTemporal(t types.Type) bool {
+	k := t.Kind()
+	return k == types.KindDate || k == types.KindTime || k == types.KindTimestamp
 }
 
 // numericRank orders the numeric kinds along ksqlDB's widening chain.

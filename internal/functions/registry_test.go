@@ -102,7 +102,7 @@ func TestResolveErrors(t *testing.T) {
 		t.Fatalf("SUBSTRING(STRING, STRING): %v", err)
 	}
 	for _, want := range []string{
-		"Function 'SUBSTRING' does not accept parameters (STRING, STRING).",
+		"Function 'substring' does not accept parameters (STRING, STRING).",
 		"Valid alternatives are:",
 		"SUBSTRING(str STRING, pos INTEGER) => STRING",
 	} {

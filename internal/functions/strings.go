@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/sluicedata/sluice/internal/types"
@@ -61,7 +63,25 @@ func registerStrings(r *Registry) {
 		}
 		return types.Str(strings.Join(parts, a[0].Str())), nil
 	}, p("separator", str), p("inputs", str))
-	r.add("CONCAT_WS", "STRING", "Concatenates the arguments with a separator, skipping NULLs; NULL if the separator is NULL.", concatWS)
+	concatWSBytes := variadic(bytesT, func(a []types.Value) (types.Value, error) {
+		if a[0].IsNull() {
+			return types.Null(), nil
+		}
+		var out []byte
+		first := true
+		for _, v := range a[1:] {
+			if v.IsNull() {
+				continue
+			}
+			if !first {
+				out = append(out, a[0].Bytes()...)
+			}
+			first = false
+			out = append(out, v.Bytes()...)
+		}
+		return types.Bytes(out), nil
+	}, p("separator", bytesT), p("inputs", bytesT))
+	r.add("CONCAT_WS", "STRING", "Concatenates the arguments with a separator, skipping NULLs; NULL if the separator is NULL.", concatWS, concatWSBytes)
 
 	r.add("LCASE", "STRING", "Converts a string to lower case.", fixed(str, strFn(strings.ToLower), p("input", str)))
 	r.add("UCASE", "STRING", "Converts a string to upper case.", fixed(str, strFn(strings.ToUpper), p("input", str)))
@@ -171,20 +191,18 @@ func registerStrings(r *Registry) {
 			return types.Str(string(rune(c))), nil
 		}, p("decimalCode", integ)),
 		fixed(str, func(a []types.Value) (types.Value, error) {
-			s := a[0].Str()
-			if len(s) != 6 || !strings.HasPrefix(s, `\u`) {
-				return types.Null(), nil
-			}
-			var c rune
-			if _, err := fmt.Sscanf(s[2:], "%04x", &c); err != nil || (c >= 0xD800 && c <= 0xDFFF) {
-				return types.Null(), nil
-			}
-			return types.Str(string(c)), nil
+			return chrEscapes(a[0].Str()), nil
 		}, p("utf16Code", str)))
 
 	r.add("ENCODE", "STRING", "Converts a string from one encoding to another: hex, utf8, ascii or base64.",
 		fixed(str, func(a []types.Value) (types.Value, error) {
-			b, err := decodeString(a[0].Str(), a[1].Str())
+			var b []byte
+			var err error
+			if strings.EqualFold(a[1].Str(), "hex") {
+				b, err = decodeHexLiteral(a[0].Str())
+			} else {
+				b, err = decodeString(a[0].Str(), a[1].Str())
+			}
 			if err != nil {
 				return types.Null(), err
 			}
@@ -204,6 +222,11 @@ func registerStrings(r *Registry) {
 		}, p("str", str), p("encoding", str)))
 	r.add("FROM_BYTES", "STRING", "Converts bytes to a string in an encoding: hex, utf8, ascii or base64.",
 		fixed(str, func(a []types.Value) (types.Value, error) {
+			if strings.EqualFold(a[1].Str(), "hex") {
+				// ksqlDB's FROM_BYTES writes hex digits in upper case,
+				// unlike ENCODE.
+				return types.Str(strings.ToUpper(hex.EncodeToString(a[0].Bytes()))), nil
+			}
 			s, err := encodeBytes(a[0].Bytes(), a[1].Str())
 			if err != nil {
 				return types.Null(), err
@@ -383,11 +406,14 @@ func decodeString(s, enc string) ([]byte, error) {
 	case "utf8":
 		return []byte(s), nil
 	case "ascii":
-		b := []byte(s)
-		for i, c := range b {
+		// Java's String.getBytes(US_ASCII): one '?' per character that
+		// is not ASCII.
+		b := make([]byte, 0, len(s))
+		for _, c := range s {
 			if c > 127 {
-				b[i] = '?'
+				c = '?'
 			}
+			b = append(b, byte(c))
 		}
 		return b, nil
 	case "base64":
@@ -407,16 +433,72 @@ func encodeBytes(b []byte, enc string) (string, error) {
 	case "utf8":
 		return string(b), nil
 	case "ascii":
-		out := make([]byte, len(b))
-		for i, c := range b {
+		// Java's new String(bytes, US_ASCII): a byte that is not ASCII
+		// becomes U+FFFD.
+		var out strings.Builder
+		out.Grow(len(b))
+		for _, c := range b {
 			if c > 127 {
-				c = '?'
+				out.WriteRune(utf8.RuneError)
+				continue
 			}
-			out[i] = c
+			out.WriteByte(c)
 		}
-		return string(out), nil
+		return out.String(), nil
 	case "base64":
 		return base64.StdEncoding.EncodeToString(b), nil
 	}
 	return "", fmt.Errorf("functions: unknown encoding %q: use hex, utf8, ascii or base64", enc)
+}
+
+// decodeHexLiteral reads hex as ENCODE does in ksqlDB: plain digits, an
+// SQL literal X'...' (either case), or 0x-prefixed digits, whose odd
+// count means a leading zero.
+func decodeHexLiteral(s string) ([]byte, error) {
+	digits := s
+	switch {
+	case len(s) >= 3 && (s[0] == 'X' || s[0] == 'x') && s[1] == '\'' && s[len(s)-1] == '\'':
+		digits = s[2 : len(s)-1]
+	case len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
+		digits = s[2:]
+		if len(digits)%2 == 1 {
+			digits = "0" + digits
+		}
+	}
+	b, err := hex.DecodeString(digits)
+	if err != nil {
+		return nil, fmt.Errorf("functions: invalid hex string %q: %w", s, err)
+	}
+	return b, nil
+}
+
+// chrEscapes is CHR of a string of Java escapes: one \uXXXX, or two
+// that form a surrogate pair ('\ud820\udeb8'). Anything else is NULL.
+func chrEscapes(s string) types.Value {
+	if len(s) != 6 && len(s) != 12 {
+		return types.Null()
+	}
+	units := make([]uint16, 0, 2)
+	for i := 0; i < len(s); i += 6 {
+		if s[i] != '\\' || s[i+1] != 'u' {
+			return types.Null()
+		}
+		u, err := strconv.ParseUint(s[i+2:i+6], 16, 16)
+		if err != nil {
+			return types.Null()
+		}
+		units = append(units, uint16(u))
+	}
+	var r rune
+	switch {
+	case len(units) == 1 && !utf16.IsSurrogate(rune(units[0])):
+		r = rune(units[0])
+	case len(units) == 2:
+		if r = utf16.DecodeRune(rune(units[0]), rune(units[1])); r == utf8.RuneError {
+			return types.Null() // not a surrogate pair
+		}
+	default:
+		return types.Null()
+	}
+	return types.Str(string(r))
 }

@@ -107,7 +107,7 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 			if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
 				return nil, &Error{Pos: ee.Pos, Msg: "WHERE column '" + strings.TrimPrefix(ee.Msg, "Column '")}
 			}
-			if errors.As(err, &ee) && strings.HasPrefix(ee.Msg, "Should evaluate to boolean") {
+			if errors.As(err, &ee) && ee.Code == expr.CodeNotBoolean {
 				return nil, prefixError("Type error in WHERE expression: ", err)
 			}
 			return nil, prefixError("Error in WHERE expression: ", err)
@@ -156,6 +156,14 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		return nil, err
 	}
 	env.Schema = p.Expanded
+	// Errors in the select list come before those about its keys.
+	for _, it := range items {
+		if it.ast != nil && !it.fromStar {
+			if _, err := expr.CompileSelect(it.ast, env); err != nil {
+				return nil, selectError(err)
+			}
+		}
+	}
 	if err := b.bindOutputs(p, q, items, env, gen, opts); err != nil {
 		return nil, err
 	}
@@ -390,7 +398,7 @@ func (b *Binder) compileOutputs(p *Query, keyExprs []ast.Expr, keyNames []string
 				return errorf(v.pos, "Reserved column name in select: %s. Please remove or alias the column.", types.QuoteIdentifier(ref.Name.Name))
 			}
 		}
-		c, err := expr.Compile(v.ast, env)
+		c, err := expr.CompileSelect(v.ast, env)
 		if err != nil {
 			return selectError(err)
 		}
@@ -597,9 +605,6 @@ func selectError(err error) error {
 	var ee *expr.Error
 	if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
 		return &Error{Pos: ee.Pos, Msg: "SELECT column '" + strings.TrimPrefix(ee.Msg, "Column '")}
-	}
-	if errors.As(err, &ee) && ee.Code == expr.CodeCast {
-		return prefixError("Invalid Select: ", err)
 	}
 	return err
 }
