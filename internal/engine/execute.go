@@ -22,6 +22,9 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) ([]Enti
 	if sess == nil {
 		sess = NewSession()
 	}
+	if strings.Contains(sql, "${") {
+		return e.executeWithVariables(ctx, sess, sql)
+	}
 	stmts, err := parseScript(sql)
 	if err != nil {
 		return nil, err
@@ -33,6 +36,26 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, sql string) ([]Enti
 			se := AsStatementError(err)
 			if se.Statement == "" {
 				se.Statement = ps.Text + ";"
+			}
+			se.Entities = entities
+			return entities, se
+		}
+		entities = append(entities, ent)
+	}
+	return entities, nil
+}
+
+// executeWithVariables runs a script that refers to variables: each
+// statement is substituted, with the variables its predecessors defined,
+// before it is parsed, since a variable may stand for any part of it.
+func (e *Engine) executeWithVariables(ctx context.Context, sess *Session, sql string) ([]Entity, error) {
+	var entities []Entity
+	for _, text := range parser.Split(sql) {
+		ent, err := e.executeText(ctx, sess, text, nil)
+		if err != nil {
+			se := AsStatementError(err)
+			if se.Statement == "" {
+				se.Statement = text + ";"
 			}
 			se.Entities = entities
 			return entities, se
@@ -92,6 +115,12 @@ func substitute(text string, vars map[string]string) (string, error) {
 // executeText runs one statement given as text (the parse of it, when the
 // caller has one, is reused unless variables change the text).
 func (e *Engine) executeText(ctx context.Context, sess *Session, text string, stmt ast.Statement) (Entity, error) {
+	if stmt == nil {
+		var err error
+		if stmt, err = parser.ParseStatement(text); err != nil && !strings.Contains(text, "${") {
+			return nil, parseError(err, text)
+		}
+	}
 	if _, isDefine := stmt.(*ast.DefineVariable); !isDefine {
 		sub, err := substitute(text, sess.Variables)
 		if err != nil {
@@ -103,6 +132,10 @@ func (e *Engine) executeText(ctx context.Context, sess *Session, text string, st
 			}
 			text = sub
 		}
+	}
+	if stmt == nil {
+		_, err := parser.ParseStatement(text)
+		return nil, parseError(err, text)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

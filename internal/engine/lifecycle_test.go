@@ -256,6 +256,11 @@ DESCRIBE FUNCTION explode;`)
 	if fd := ents[7].(*FunctionDescription); fd.FunctionType != "TABLE" || len(fd.Functions) == 0 {
 		t.Fatalf("describe function %+v", fd)
 	}
+	// A variable may stand for part of a name, as ksqlDB substitutes text.
+	mustExec(t, e, sess, "DEFINE env = 'prod'; CREATE STREAM ${env}_events (k STRING KEY, n INT) WITH (kafka_topic='${env}_events', partitions=1, value_format='JSON');")
+	if _, ok := e.Metastore().Source("PROD_EVENTS"); !ok {
+		t.Fatal("PROD_EVENTS was not created")
+	}
 	if _, err := e.Execute(context.Background(), sess, "UNDEFINE topic; CREATE STREAM x WITH (kafka_topic='${topic}');"); err == nil || !strings.Contains(err.Error(), "topic") {
 		t.Fatalf("undefined variable: %v", err)
 	}

@@ -166,3 +166,16 @@ func TestParseTableElementsSchema(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+func TestSplit(t *testing.T) {
+	got := Split("DEFINE x = 'a;b'; CREATE STREAM ${x}_s (`c;d` INT) -- ;\n WITH (kafka_topic='t');\n\n /* ; */ ")
+	want := []string{"DEFINE x = 'a;b'", "CREATE STREAM ${x}_s (`c;d` INT) -- ;\n WITH (kafka_topic='t')"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("statement %d: got %q, want %q", i, got[i], want[i])
+		}
+	}
+}
