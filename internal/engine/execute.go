@@ -80,6 +80,10 @@ func parseError(err error, sql string) error {
 		if c := pe.Compat(); c != se.Message {
 			se.AltMessage = c
 		}
+		if pe.Code == parser.CodeInvalidNumber {
+			// ksqlDB reports a literal out of range while preparing.
+			se.AltMessage = "Failed to prepare statement: " + pe.Compat()
+		}
 		return se
 	}
 	return &StatementError{Code: CodeBadStatement, Kind: "parse", Message: err.Error(), Statement: sql, Err: err}
