@@ -65,7 +65,10 @@ func runCase(ctx context.Context, c qtt.Case) string {
 		}
 	}
 	rec := newRecordingLog(raw)
-	e, err := engine.Open(ctx, engine.Config{Log: rec, Manual: true, Clock: clock.NewFake(time.Unix(0, 0))})
+	// The wall clock is real, as in ksqlDB's runner: it stamps INSERT
+	// VALUES records and answers UNIX_TIMESTAMP(); stream time comes
+	// from the records.
+	e, err := engine.Open(ctx, engine.Config{Log: rec, Manual: true, Clock: clock.Real{}})
 	if err != nil {
 		raw.Close()
 		return fmt.Sprintf("opening the engine: %v", err)
@@ -136,23 +139,27 @@ func (e *lateStatementError) Error() string {
 
 func (e *lateStatementError) Unwrap() error { return e.err }
 
-// execute runs the case's statements one at a time, with the test's
-// properties in the session.
+// execute runs the case's statements as one script, joined by newlines as
+// ksqlDB's runner joins them (so that error positions count lines across
+// the script), with the test's properties in the session.
 func execute(ctx context.Context, e *engine.Engine, c qtt.Case) error {
 	sess := sessionFor(c.Properties)
+	stmts := make([]string, len(c.Statements))
 	for i, s := range c.Statements {
 		s = strings.TrimSpace(s)
 		if !strings.HasSuffix(s, ";") {
 			s += ";"
 		}
-		if _, err := e.Execute(ctx, sess, s); err != nil {
-			var se *engine.StatementError
-			if c.Test.ExpectedException != nil && i < len(c.Statements)-1 &&
-				errors.As(err, &se) && se.Kind == kindStatement {
-				return &lateStatementError{index: i, err: err}
-			}
-			return err
+		stmts[i] = s
+	}
+	ents, err := e.Execute(ctx, sess, strings.Join(stmts, "\n"))
+	if err != nil {
+		var se *engine.StatementError
+		if c.Test.ExpectedException != nil && len(ents) < len(stmts)-1 &&
+			errors.As(err, &se) && se.Kind == kindStatement {
+			return &lateStatementError{index: len(ents), err: err}
 		}
+		return err
 	}
 	return nil
 }

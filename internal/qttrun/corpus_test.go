@@ -53,4 +53,11 @@ func TestCorpusReachesAVerdictForEveryCase(t *testing.T) {
 	}
 	t.Logf("%d passed, %d failed, %d skipped; stateless %d passed of %d run",
 		rep.Passed, rep.Failed, rep.Skipped, rep.Stateless.Passed, rep.Stateless.Run())
+	// The compatibility Sluice promises for stateless queries (see
+	// docs/compatibility.md): a regression below it fails the build.
+	if run := rep.Stateless.Run(); run == 0 || rep.Stateless.Passed*100 < minStatelessPercent*run {
+		t.Errorf("stateless cases: %d passed of %d run, below %d%%", rep.Stateless.Passed, run, minStatelessPercent)
+	}
 }
+
+const minStatelessPercent = 95

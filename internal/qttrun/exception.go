@@ -47,6 +47,9 @@ func errorKindAndMessages(err error) (kind string, msgs []string) {
 		if se.Statement != "" {
 			msgs = append(msgs, se.Message+"\nStatement: "+se.Statement)
 		}
+		if se.AltMessage != "" {
+			msgs = append(msgs, se.AltMessage)
+		}
 		kind = se.Kind
 		if kind == "" {
 			kind = kindStatement
