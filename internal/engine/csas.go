@@ -86,13 +86,13 @@ func (e *Engine) insertInto(ctx context.Context, sess *Session, text string, s *
 	name := s.Target.Name
 	target, ok := e.meta.Source(name)
 	if !ok {
-		return nil, stmtErrorf(s.Target.Pos, "%s does not exist.", name)
-	}
-	if target.IsSource {
-		return nil, stmtErrorf(s.Target.Pos, "Cannot insert into read-only %s: %s", lower(target.Kind), name)
+		return nil, stmtErrorf(s.Target.Pos, "Line: %d, Col: %d: Source %s does not exist.", s.Target.Pos.Line, s.Target.Pos.Col, types.QuoteIdentifier(name))
 	}
 	if target.Kind == catalog.Table {
 		return nil, stmtErrorf(s.Target.Pos, "INSERT INTO can only be used to insert into a stream. %s is a table.", name)
+	}
+	if target.IsSource {
+		return nil, stmtErrorf(s.Target.Pos, "Cannot insert into read-only %s: %s", lower(target.Kind), name)
 	}
 	if target.Schema.HeaderLen() > 0 {
 		return nil, stmtErrorf(s.Target.Pos, "Cannot insert into %s because it has header columns", name)

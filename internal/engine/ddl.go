@@ -111,6 +111,10 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, text string, s
 		return nil, err
 	}
 	if src.Window, err = windowProps(w); err != nil {
+		// ksqlDB checks the window properties while parsing.
+		if se, ok := err.(*StatementError); ok {
+			se.Kind = "parse"
+		}
 		return nil, err
 	}
 	parts, err := e.ensureTopic(ctx, w, topic, 0, replay)
