@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,20 +25,31 @@ func follow(t *testing.T, l log.Log, topic string, n int) []string {
 		t.Fatal(err)
 	}
 	got := make(chan string, n)
+	var wg sync.WaitGroup
+	// Readers are not safe for a concurrent Close: each goroutine closes
+	// its own once the context ends, and follow waits for them.
+	defer wg.Wait()
+	defer cancel()
 	for _, p := range info.Partitions {
 		r, err := l.OpenReader(ctx, topic, p.Partition, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer r.Close()
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
+			defer r.Close()
 			for {
 				recs, err := r.Next(ctx)
 				if err != nil {
 					return
 				}
 				for _, rec := range recs {
-					got <- string(rec.Value)
+					select {
+					case got <- string(rec.Value):
+					case <-ctx.Done():
+						return
+					}
 				}
 			}
 		}()
