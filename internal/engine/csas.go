@@ -23,15 +23,15 @@ func (e *Engine) persistentOptions(sess *Session, sink string) plan.Options {
 func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string, s *ast.CreateAsSelect, replay bool) (Entity, error) {
 	kind := kindOf(s.Kind)
 	name := s.Name.Name
-	if kind == catalog.Table {
-		return nil, stmtErrorf(s.Pos, "CREATE TABLE AS SELECT is not supported yet: tables and aggregations come with the next version of Sluice")
-	}
 	if ent, err := e.checkNewName(name, kind, s.OrReplace, s.IfNotExists, false, text); ent != nil || err != nil {
 		return ent, err
 	}
 	q, err := e.binder().Bind(s.Query, e.persistentOptions(sess, name))
 	if err != nil {
 		return nil, asStmtError(err)
+	}
+	if produced := q.Source.Kind; produced != kind {
+		return nil, stmtErrorf(s.Pos, "Invalid result type. Your SELECT query produces a %s. Please use CREATE %s AS SELECT statement instead.", produced, produced)
 	}
 	w, err := newWithProps(s.With)
 	if err != nil {
@@ -67,7 +67,11 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 	if err != nil {
 		return nil, err
 	}
-	id := fmt.Sprintf("CSAS_%s_%d", strings.ToUpper(name), seq)
+	prefix := "CSAS_"
+	if kind == catalog.Table {
+		prefix = "CTAS_"
+	}
+	id := fmt.Sprintf("%s%s_%d", prefix, strings.ToUpper(name), seq)
 	if old != nil {
 		id = old.id
 		e.removeQuery(old)

@@ -258,7 +258,7 @@ func (e *Engine) queryByID(id string) *persistentQuery {
 
 func (e *Engine) queryWriting(sink string) *persistentQuery {
 	for _, q := range e.queries {
-		if q.sink.Name == sink && strings.HasPrefix(q.id, "CSAS_") {
+		if q.sink.Name == sink && !strings.HasPrefix(q.id, "INSERTQUERY_") {
 			return q
 		}
 	}

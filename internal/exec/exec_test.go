@@ -34,6 +34,10 @@ func (c *collect) Flush(context.Context) error { return nil }
 // run binds sql over a stream "S" of the given columns, feeds it recs and
 // returns what the sink got, and the processing log.
 func run(t *testing.T, cols string, sql string, recs []log.Record) ([]string, []string) {
+	return runOver(t, catalog.Stream, cols, sql, recs)
+}
+
+func runOver(t *testing.T, kind catalog.SourceKind, cols string, sql string, recs []log.Record) ([]string, []string) {
 	t.Helper()
 	els, err := parser.ParseTableElements(cols)
 	if err != nil {
@@ -67,7 +71,7 @@ func run(t *testing.T, cols string, sql string, recs []log.Record) ([]string, []
 	if types.MustSchema(cs...).KeyLen() == 0 {
 		key = "NONE"
 	}
-	m.PutSource(&catalog.Source{Name: "S", Topic: "s", Schema: types.MustSchema(cs...),
+	m.PutSource(&catalog.Source{Name: "S", Kind: kind, Topic: "s", Schema: types.MustSchema(cs...),
 		Key: catalog.FormatInfo{Name: key}, Value: catalog.FormatInfo{Name: "JSON"}, Partitions: 1})
 	stmt, err := parser.ParseStatement(sql)
 	if err != nil {
@@ -195,4 +199,20 @@ func (r *recorder) Append(ctx context.Context, topic string, p int32, recs []log
 		*r.parts = append(*r.parts, p)
 	}
 	return r.Log.Append(ctx, topic, p, recs)
+}
+
+// A table drops key-less records, passes deletions, and deletes the rows
+// that a filter no longer keeps.
+func TestTableSemantics(t *testing.T) {
+	rows, _ := runOver(t, catalog.Table, "K STRING KEY, N INT",
+		"SELECT K, N FROM S WHERE N > 1",
+		[]log.Record{
+			{Key: []byte("a"), Value: []byte(`{"N":2}`)},
+			{Value: []byte(`{"N":3}`)},
+			{Key: []byte("a"), Value: []byte(`{"N":1}`)},
+			{Key: []byte("b")},
+		})
+	if got := strings.Join(rows, " "); got != "[a, 2] tombstone tombstone" {
+		t.Fatalf("got %s", got)
+	}
 }

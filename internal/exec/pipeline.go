@@ -9,6 +9,7 @@ package exec
 import (
 	"fmt"
 
+	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/functions"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/plan"
@@ -37,6 +38,9 @@ type Pipeline struct {
 	// columns; the row carries them after the other pseudo-columns.
 	windowed bool
 	keys     int
+	// table sources drop key-less records and turn filtered rows into
+	// deletions.
+	table bool
 }
 
 // NewPipeline prepares a plan to run.
@@ -47,7 +51,7 @@ func NewPipeline(queryID string, p *plan.Query, fns *functions.Registry, plog *P
 	}
 	pl := &Pipeline{Plan: p, QueryID: queryID, key: key, value: value, tsCol: -1, Log: plog, Stats: stats,
 		headers: p.Source.HeaderColumns(), values: len(p.Source.ValueColumns()),
-		windowed: p.Source.Window.Type != "", keys: p.Source.Schema.KeyLen()}
+		windowed: p.Source.Window.Type != "", keys: p.Source.Schema.KeyLen(), table: p.Source.Kind == catalog.Table}
 	if ts := p.Source.Timestamp; ts != "" {
 		i, ok := p.Input.Find(ts)
 		if !ok {
@@ -94,6 +98,11 @@ type rowState struct {
 // (already logged and counted).
 func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error) error {
 	p := pl.Plan
+	if pl.table && rec.Key == nil {
+		// A table's rows are identified by their key: without one a
+		// record means nothing, as in ksqlDB.
+		return nil
+	}
 	in := st.in[:0]
 	var err error
 	in, err = pl.key.Decode(in, rec.Key)
@@ -136,7 +145,7 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 	}
 	st.in = in
 
-	if p.Where != nil {
+	if p.Where != nil && !(nullValue && pl.table) {
 		if nullValue {
 			return nil
 		}
@@ -146,6 +155,10 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 			return nil
 		}
 		if v.IsNull() || !v.Bool() {
+			if pl.table {
+				// A table row that no longer matches is deleted downstream.
+				return pl.project(st, in, rec, ts, true, emit)
+			}
 			return nil
 		}
 	}

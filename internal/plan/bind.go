@@ -59,8 +59,8 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 	if !ok {
 		return nil, errorf(q.From.Pos, "%s does not exist.", q.From.Name.Name)
 	}
-	if src.Kind == catalog.Table {
-		return nil, errorf(q.From.Pos, "Queries over tables are not supported yet: %s is a table", src.Name)
+	if src.Kind == catalog.Table && q.PartitionBy != nil {
+		return nil, errorf(q.PartitionBy.Pos, "Unsupported operation: PARTITION BY is not allowed on a table; a table is always keyed by its PRIMARY KEY")
 	}
 	alias := src.Name
 	if q.From.Alias != nil {
@@ -136,6 +136,10 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		items[i].ast = ast.Rewrite(ast.Clone(items[i].ast), func(x ast.Expr) ast.Expr {
 			call, ok := x.(*ast.Call)
 			if !ok || bindErr != nil || !b.Functions.IsTableFunction(call.Name.Name) {
+				return x
+			}
+			if src.Kind == catalog.Table {
+				bindErr = errorf(call.Pos, "Table source is not supported with table functions")
 				return x
 			}
 			tf, err := b.bindTableFunction(call, env)
