@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/plan"
@@ -16,7 +17,7 @@ func (e *Engine) binder() *plan.Binder {
 }
 
 func (e *Engine) persistentOptions(sess *Session, sink string) plan.Options {
-	return plan.Options{Persistent: true, Sink: sink,
+	return plan.Options{Persistent: true, Sink: sink, Config: sess.Properties,
 		NewPlanner: strings.EqualFold(e.property(sess, "ksql.new.query.planner.enabled", "false"), "true")}
 }
 
@@ -30,7 +31,11 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 	if err != nil {
 		return nil, asStmtError(err)
 	}
-	if produced := q.Source.Kind; produced != kind {
+	produced := q.Source.Kind
+	if q.Aggregate != nil {
+		produced = catalog.Table
+	}
+	if produced != kind {
 		return nil, stmtErrorf(s.Pos, "Invalid result type. Your SELECT query produces a %s. Please use CREATE %s AS SELECT statement instead.", produced, produced)
 	}
 	w, err := newWithProps(s.With)
@@ -42,8 +47,18 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 		topic = e.property(sess, "ksql.output.topic.name.prefix", "") + name
 	}
 	sink := &catalog.Source{Name: name, Kind: kind, Topic: topic, Schema: q.Output, Statement: text, Window: q.Source.Window}
+	if a := q.Aggregate; a != nil && a.Window != nil {
+		sink.Window = catalog.Window{Type: a.Window.Kind.String(), Size: time.Duration(a.Window.Size) * time.Millisecond}
+	}
 	if err := e.sourceFormats(sess, w, sink, q.Source.Key, q.Source.Value, true); err != nil {
 		return nil, err
+	}
+	if a := q.Aggregate; a != nil && (sink.Value.Name == "DELIMITED" || sink.Value.Name == "KAFKA") {
+		for _, c := range a.Calls {
+			if k := c.Fn.State.Kind(); k == types.KindStruct || k == types.KindArray || k == types.KindMap {
+				return nil, stmtErrorf(s.Pos, "One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.")
+			}
+		}
 	}
 	if err := e.sourceTimestamp(w, sink, q.Output); err != nil {
 		return nil, err

@@ -81,6 +81,9 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.Aggregate != nil {
+		return nil, stmtErrorf(s.Pos, "Push queries with GROUP BY are not supported yet: create a table with CREATE TABLE ... AS SELECT and follow its topic")
+	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(p.Source.Name), e.nextPush.Add(1))
 	pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, exec.NewStats(e.clock))
 	if err != nil {

@@ -29,7 +29,10 @@ type persistentQuery struct {
 	sink      *catalog.Source
 	stats     *exec.Stats
 	tasks     []*exec.Task
-	props     map[string]string
+	// inputs[i] is the partition tasks[i] reads, in stage order.
+	inputs         []log.TopicPartition
+	internalTopics []string
+	props          map[string]string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -53,12 +56,11 @@ func (q *persistentQuery) state() string {
 }
 
 // newQuery prepares the tasks of a persistent query; addQuery starts them.
+// An aggregation whose group key is not the source's key runs in two
+// stages joined by an internal repartition topic.
 func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p *plan.Query, sink *catalog.Source) (*persistentQuery, error) {
 	stats := exec.NewStats(e.clock)
-	pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
-	if err != nil {
-		return nil, asStmtError(err)
-	}
+	q := &persistentQuery{id: id, statement: text, plan: p, sink: sink, stats: stats, props: copyProps(sess)}
 	key, value, err := sink.Formats()
 	if err != nil {
 		return nil, asStmtError(err)
@@ -74,32 +76,124 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	if err != nil {
 		return nil, asStmtError(err)
 	}
-	offsets, err := e.startOffsets(ctx, id, p.Source.Topic, e.offsetReset(sess))
-	if err != nil {
-		return nil, err
-	}
-	q := &persistentQuery{id: id, statement: text, plan: p, sink: sink, stats: stats, props: copyProps(sess)}
-	for part, off := range offsets {
-		r, err := e.log.OpenReader(ctx, p.Source.Topic, int32(part), off)
-		if err != nil {
-			q.closeTasks()
-			return nil, asStmtError(err)
-		}
+	reset := e.offsetReset(sess)
+	stateful := p.Aggregate != nil
+	toSink := func(pl *exec.Pipeline) exec.Sink {
 		out := exec.NewTopicSink(e.log, sink.Topic, int32(len(sinkInfo.Partitions)), sink.Schema, key, value, timestamp, pl)
 		if e.manual {
 			out.KeepOrder()
 		}
-		tp := log.TopicPartition{Topic: p.Source.Topic, Partition: int32(part)}
-		commit := func(ctx context.Context, next int64) error {
-			return e.log.CommitOffsets(ctx, id, map[log.TopicPartition]int64{tp: next})
+		return out
+	}
+	if p.Aggregate == nil || !p.Aggregate.Rekeyed {
+		pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
+		if err != nil {
+			return nil, asStmtError(err)
 		}
-		t := exec.NewTask(pl, r, out, commit)
+		if err := e.addTasks(ctx, q, pl, p.Source.Topic, reset, stateful, toSink); err != nil {
+			q.closeTasks()
+			return nil, err
+		}
+		return q, nil
+	}
+
+	// Two stages: source -> repartition topic -> aggregation -> sink.
+	topic := repartitionTopic(id)
+	parts := p.Source.Partitions
+	if e.manual || parts < 1 {
+		// One partition keeps the order of a test's records, as ksqlDB's
+		// test driver processes each record through both stages at once.
+		parts = 1
+	}
+	if err := e.log.CreateTopic(ctx, topic, log.TopicConfig{Partitions: parts, Configs: map[string]string{log.ConfigRetentionMs: "-1"}}); err != nil && !errors.Is(err, log.ErrTopicExists) {
+		return nil, asStmtError(err)
+	}
+	q.internalTopics = []string{topic}
+	rkey, rvalue, err := exec.RepartitionFormats(p)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	first, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	if err := first.SetStage(exec.StageRepartition); err != nil {
+		return nil, asStmtError(err)
+	}
+	info, err := e.log.DescribeTopic(ctx, topic)
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	toRepartition := func(pl *exec.Pipeline) exec.Sink {
+		out := exec.NewTopicSink(e.log, topic, int32(len(info.Partitions)), exec.RepartitionSchema(p), rkey, rvalue, nil, pl)
+		if e.manual {
+			out.KeepOrder()
+		}
+		return out
+	}
+	// A table source's first stage remembers each key's last row.
+	if err := e.addTasks(ctx, q, first, p.Source.Topic, reset, p.Source.Kind == catalog.Table, toRepartition); err != nil {
+		q.closeTasks()
+		return nil, err
+	}
+	second, err := exec.NewPipeline(id, p, e.functions, e.proclog, exec.NewStats(e.clock))
+	if err != nil {
+		return nil, asStmtError(err)
+	}
+	if err := second.SetStage(exec.StageAggregate); err != nil {
+		return nil, asStmtError(err)
+	}
+	if err := e.addTasks(ctx, q, second, topic, "earliest", true, toSink); err != nil {
+		q.closeTasks()
+		return nil, err
+	}
+	return q, nil
+}
+
+// repartitionTopic names a query's internal repartition topic.
+func repartitionTopic(queryID string) string { return "_sluice-" + queryID + "-repartition" }
+
+// addTasks adds one task per partition of topic. A stateful task starts
+// from the beginning of its partition and rebuilds its state, emitting
+// nothing, up to the position the query had committed.
+func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipeline, topic, reset string, stateful bool, sink func(*exec.Pipeline) exec.Sink) error {
+	info, err := e.log.DescribeTopic(ctx, topic)
+	if err != nil {
+		return asStmtError(err)
+	}
+	committed, err := e.log.CommittedOffsets(ctx, q.id, topic)
+	if err != nil {
+		return asStmtError(err)
+	}
+	offsets, err := e.startOffsets(ctx, q.id, topic, reset)
+	if err != nil {
+		return err
+	}
+	for i, part := range info.Partitions {
+		start := offsets[i]
+		_, hasCommitted := committed[part.Partition]
+		if stateful && hasCommitted {
+			start = part.StartOffset
+		}
+		r, err := e.log.OpenReader(ctx, topic, part.Partition, start)
+		if err != nil {
+			return asStmtError(err)
+		}
+		tp := log.TopicPartition{Topic: topic, Partition: part.Partition}
+		commit := func(ctx context.Context, next int64) error {
+			return e.log.CommitOffsets(ctx, q.id, map[log.TopicPartition]int64{tp: next})
+		}
+		t := exec.NewTask(pl, r, sink(pl), commit)
+		if stateful && hasCommitted {
+			t.RestoreUntil(offsets[i])
+		}
 		if !e.manual {
 			t.CommitInterval = commitInterval
 		}
 		q.tasks = append(q.tasks, t)
+		q.inputs = append(q.inputs, tp)
 	}
-	return q, nil
+	return nil
 }
 
 func copyProps(sess *Session) map[string]string {
@@ -283,6 +377,12 @@ func (e *Engine) terminate(ctx context.Context, sess *Session, text string, all 
 	}
 	for _, q := range targets {
 		e.removeQuery(q)
+		// A terminated query's internal topics serve nothing any more.
+		for _, t := range q.internalTopics {
+			if err := e.log.DeleteTopic(ctx, t); err != nil && !errors.Is(err, log.ErrUnknownTopic) {
+				e.logger.Warn("cannot delete a terminated query's internal topic", "topic", t, "error", err)
+			}
+		}
 	}
 	return e.status(text, "query/"+id.Name+"/terminate", "Query terminated.", "", seq), nil
 }
@@ -331,12 +431,12 @@ func (e *Engine) Drain(ctx context.Context) error {
 		if q.state() == "PAUSED" {
 			continue
 		}
-		info, err := e.log.DescribeTopic(ctx, q.plan.Source.Topic)
-		if err != nil {
-			return err
-		}
 		for i, t := range q.tasks {
-			end := info.Partitions[i].EndOffset
+			info, err := e.log.DescribeTopic(ctx, q.inputs[i].Topic)
+			if err != nil {
+				return err
+			}
+			end := info.Partitions[q.inputs[i].Partition].EndOffset
 			for t.Position() < end {
 				if err := t.Step(ctx); err != nil {
 					return fmt.Errorf("query %s: %w", q.id, err)
@@ -354,7 +454,8 @@ func (e *Engine) Queries() []QueryInfo {
 	out := make([]QueryInfo, 0, len(e.queries))
 	for _, q := range e.queries {
 		out = append(out, QueryInfo{ID: q.id, Statement: q.statement, Sources: []string{q.plan.Source.Name},
-			Sink: q.sink.Name, SinkTopic: q.sink.Topic, State: q.state(), Stats: statsOf(q.stats)})
+			Sink: q.sink.Name, SinkTopic: q.sink.Topic, State: q.state(), Stats: statsOf(q.stats),
+			Repartitioned: len(q.internalTopics) > 0, InternalTopics: q.internalTopics})
 	}
 	return out
 }

@@ -41,6 +41,10 @@ type Pipeline struct {
 	// table sources drop key-less records and turn filtered rows into
 	// deletions.
 	table bool
+	// groupKey encodes the group keys of a GROUP BY query; stage is the
+	// part of the aggregation this pipeline runs.
+	groupKey serde.Format
+	stage    Stage
 }
 
 // NewPipeline prepares a plan to run.
@@ -66,7 +70,26 @@ func NewPipeline(queryID string, p *plan.Query, fns *functions.Registry, plog *P
 			pl.tsParse, pl.tsFormat = &r, types.Str(f)
 		}
 	}
+	if p.Aggregate != nil {
+		if pl.groupKey, err = groupKeyFormat(p.Aggregate); err != nil {
+			return nil, err
+		}
+	}
 	return pl, nil
+}
+
+// SetStage makes an aggregating pipeline run one stage of its query (see
+// Stage); StageAggregate reads the repartition topic.
+func (pl *Pipeline) SetStage(s Stage) error {
+	pl.stage = s
+	if s == StageAggregate {
+		_, value, err := RepartitionFormats(pl.Plan)
+		if err != nil {
+			return err
+		}
+		pl.value = value
+	}
+	return nil
 }
 
 // Out is one result row: the output key and value columns laid out as
@@ -91,6 +114,8 @@ type rowState struct {
 	out  types.Row
 	args []types.Value
 	tfs  [][]types.Value
+	// agg holds the task's groups when the query aggregates.
+	agg *aggregator
 }
 
 // process turns one record into zero or more output rows, calling emit
@@ -98,6 +123,9 @@ type rowState struct {
 // (already logged and counted).
 func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error) error {
 	p := pl.Plan
+	if pl.stage == StageAggregate {
+		return pl.aggregateRepartitioned(st, rec, emit)
+	}
 	if pl.table && rec.Key == nil {
 		// A table's rows are identified by their key: without one a
 		// record means nothing, as in ksqlDB.
@@ -145,6 +173,21 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 	}
 	st.in = in
 
+	if st.agg != nil {
+		present := !nullValue
+		if present && p.Where != nil {
+			v, err := p.Where.Eval(in)
+			if err != nil {
+				pl.fail(rec, "processing", "Error in WHERE expression: "+err.Error())
+				return nil
+			}
+			present = !v.IsNull() && v.Bool()
+		}
+		if pl.stage == StageRepartition {
+			return st.agg.repartition(in, rec, ts, present, emit)
+		}
+		return st.agg.row(in, rec, ts, present, emit)
+	}
 	if p.Where != nil && !(nullValue && pl.table) {
 		if nullValue {
 			return nil

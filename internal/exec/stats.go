@@ -15,7 +15,9 @@ type Stats struct {
 	clock  clock.Clock
 	total  atomic.Int64
 	failed atomic.Int64
-	last   atomic.Int64 // unix ms of the last record; 0 before any
+	// lateRecords came after the grace period of their window.
+	lateRecords atomic.Int64
+	last        atomic.Int64 // unix ms of the last record; 0 before any
 
 	mu         sync.Mutex
 	sampleAt   time.Time
@@ -37,9 +39,13 @@ func (s *Stats) consumed(n int) {
 
 func (s *Stats) fail() { s.failed.Add(1) }
 
+// late counts a record that came after its window closed.
+func (s *Stats) late() { s.lateRecords.Add(1) }
+
 // Snapshot is the statistics at one moment.
 type Snapshot struct {
 	Total, Failed  int64
+	Late           int64
 	MessagesPerSec float64
 	Last           time.Time // zero before any record
 }
@@ -57,7 +63,7 @@ func (s *Stats) Snapshot() Snapshot {
 	}
 	rate := s.ratePerSec
 	s.mu.Unlock()
-	snap := Snapshot{Total: total, Failed: s.failed.Load(), MessagesPerSec: rate}
+	snap := Snapshot{Total: total, Failed: s.failed.Load(), Late: s.lateRecords.Load(), MessagesPerSec: rate}
 	if ms := s.last.Load(); ms != 0 {
 		snap.Last = time.UnixMilli(ms).UTC()
 	}

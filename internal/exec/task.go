@@ -35,13 +35,28 @@ type Task struct {
 	CommitInterval time.Duration
 	lastCommit     time.Time
 	committed      int64
+	restoreUntil   int64
 }
 
 // NewTask returns a task reading r into sink. commit, when not nil, is
 // called with the next input offset after a batch's output is flushed.
 func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64) error) *Task {
-	return &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit, committed: r.Position()}
+	t := &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit, committed: r.Position()}
+	if pl.Plan.Aggregate != nil {
+		t.st.agg = newAggregator(pl)
+	}
+	return t
 }
+
+// RestoreUntil makes the task rebuild its state from the records before
+// offset without emitting anything for them: a restarted aggregation
+// reads its input again from the start up to its committed position.
+func (t *Task) RestoreUntil(offset int64) {
+	t.restoreUntil = offset
+	t.committed = offset
+}
+
+func discard(*Out) error { return nil }
 
 // Position is the offset of the next input record.
 func (t *Task) Position() int64 { return t.reader.Position() }
@@ -71,7 +86,11 @@ func (t *Task) Step(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
 	t.pl.Stats.consumed(len(recs))
 	for i := range recs {
-		if err := t.pl.process(&t.st, &recs[i], t.emit); err != nil {
+		emit := t.emit
+		if recs[i].Offset < t.restoreUntil {
+			emit = discard
+		}
+		if err := t.pl.process(&t.st, &recs[i], emit); err != nil {
 			return err
 		}
 	}

@@ -19,7 +19,8 @@ var (
 // Description describes a function for DESCRIBE FUNCTION and SHOW FUNCTIONS.
 type Description struct {
 	Name, Category, Description string
-	// Kind is KindScalar or KindTable, the type ksqlDB's listings show.
+	// Kind is KindScalar, KindTable or KindAggregate, the type ksqlDB's
+	// listings show.
 	Kind string
 	// Signatures lists the overloads, e.g.
 	// "SUBSTRING(str STRING, pos INTEGER, len INTEGER) => STRING".
@@ -145,6 +146,7 @@ func NewRegistry(opts ...Option) *Registry {
 	registerDateAdd(r)
 	registerMoreCollections2(r)
 	registerTables(r)
+	listAggregates(r)
 	for n := range r.funcs {
 		r.names = append(r.names, n)
 	}
@@ -161,13 +163,16 @@ func (r *Registry) add(name, category, description string, ovs ...*overload) {
 	f.overloads = append(f.overloads, ovs...)
 }
 
-// Names returns the names of all functions, sorted.
+// Names returns the names of all functions, aggregates included, sorted.
 func (r *Registry) Names() []string {
 	return append([]string(nil), r.names...)
 }
 
 // Describe returns the description of the function called name (any case).
 func (r *Registry) Describe(name string) (Description, bool) {
+	if d, ok := describeAggregate(name); ok {
+		return d, true
+	}
 	f := r.funcs[strings.ToUpper(name)]
 	if f == nil {
 		return Description{}, false
@@ -246,7 +251,7 @@ func (r *Registry) Resolve(name string, args []types.Type) (Resolved, error) {
 func (r *Registry) ResolveArgs(name string, args []Arg) (Resolved, error) {
 	up := strings.ToUpper(name)
 	f := r.funcs[up]
-	if f == nil {
+	if f == nil || f.aggregateOnly() {
 		return Resolved{}, fmt.Errorf("%w: Can't find any functions with the name '%s'", ErrUnknownFunction, up)
 	}
 	if f.tables != nil {

@@ -31,6 +31,9 @@ type Options struct {
 	// may leave out its source's key (its result then has none), and its
 	// key columns follow the select list's order.
 	NewPlanner bool
+	// Config holds the properties that change how functions behave, such
+	// as ksql.functions.collect_list.limit.
+	Config map[string]string
 }
 
 var reservedNames = map[string]bool{RowTime: true, RowPartition: true, RowOffset: true, WindowStart: true, WindowEnd: true}
@@ -48,16 +51,13 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 	switch {
 	case len(q.Joins) > 0:
 		return nil, errorf(q.Joins[0].Pos, "JOIN is not supported yet: Sluice runs stateless queries over one stream (filters, projections, PARTITION BY, table functions)")
-	case q.Window != nil:
-		return nil, errorf(q.Window.Pos, "WINDOW is not supported yet: Sluice runs stateless queries over one stream")
-	case q.GroupBy != nil:
-		return nil, errorf(q.GroupBy.Pos, "GROUP BY is not supported yet: Sluice runs stateless queries over one stream")
-	case q.Having != nil:
-		return nil, errorf(q.Having.Position(), "HAVING is not supported yet: Sluice runs stateless queries over one stream")
 	}
 	src, ok := b.Meta.Source(q.From.Name.Name)
 	if !ok {
 		return nil, errorf(q.From.Pos, "%s does not exist.", q.From.Name.Name)
+	}
+	if src.Kind == catalog.Table && src.Window.Type != "" && opts.Persistent {
+		return nil, errorf(q.From.Pos, "KSQL does not support persistent queries on windowed tables.")
 	}
 	if src.Kind == catalog.Table && q.PartitionBy != nil {
 		return nil, errorf(q.PartitionBy.Pos, "Unsupported operation: PARTITION BY is not allowed on a table; a table is always keyed by its PRIMARY KEY")
@@ -105,6 +105,9 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		if err != nil {
 			var ee *expr.Error
 			if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn && strings.HasPrefix(ee.Msg, "Column '") {
+				if col := unresolved(err); col == WindowStart || col == WindowEnd {
+					return nil, &Error{Pos: ee.Pos, Msg: "Error in WHERE expression: Unknown column " + col + "."}
+				}
 				return nil, &Error{Pos: ee.Pos, Msg: "WHERE column '" + strings.TrimPrefix(ee.Msg, "Column '")}
 			}
 			if errors.As(err, &ee) && ee.Code == expr.CodeNotBoolean {
@@ -115,6 +118,18 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		p.Where, p.WhereSQL = w, where.String()
 	}
 
+	if b.needsAggregation(q) {
+		for _, si := range q.Select {
+			if si.Expr != nil && containsTableFunction(si.Expr, b.Functions) {
+				return nil, errorf(si.Pos, "Table functions cannot be used with aggregations.")
+			}
+		}
+		p.Expanded = in
+		if err := b.bindAggregate(p, q, env, opts, opts.Config); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	items, err := b.expandSelect(q, alias, env)
 	if err != nil {
 		return nil, err

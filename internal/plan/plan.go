@@ -62,6 +62,9 @@ type Query struct {
 	Emit       ast.Emit
 	// Headers is set when the query reads header columns.
 	Headers bool
+	// Aggregate, when set, groups the filtered rows; Key and Value are
+	// then computed from a group's result row (Aggregate.Schema).
+	Aggregate *Aggregation
 }
 
 // TableFunction is one call of EXPLODE or CUBE_EXPLODE in the select list.
@@ -107,6 +110,27 @@ func (q *Query) Explain() string {
 		line("PARTITION BY ] | Key: %s", strings.Join(keys, ", "))
 	}
 	line("PROJECT ] | Key: %s | Value: %s", strings.Join(keys, ", "), strings.Join(vals, ", "))
+	if a := q.Aggregate; a != nil {
+		if a.Having != nil {
+			line("HAVING ]")
+		}
+		calls := make([]string, len(a.Calls))
+		for i, c := range a.Calls {
+			calls[i] = c.SQL
+		}
+		groups := make([]string, len(a.GroupBy))
+		for i, g := range a.GroupBy {
+			groups[i] = g.SQL
+		}
+		win := ""
+		if a.Window != nil {
+			win = fmt.Sprintf(" | Window: %s SIZE %d ms ADVANCE %d ms GRACE %d ms", a.Window.Kind, a.Window.Size, a.Window.Advance, a.Window.Grace)
+		}
+		line("AGGREGATE ] | Group by: %s | Aggregates: %s%s", strings.Join(groups, ", "), strings.Join(calls, ", "), win)
+		if a.Rekeyed {
+			line("REPARTITION ] | Key: %s", strings.Join(groups, ", "))
+		}
+	}
 	if len(q.TableFunctions) > 0 {
 		fns := make([]string, len(q.TableFunctions))
 		for i, f := range q.TableFunctions {

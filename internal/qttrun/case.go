@@ -23,10 +23,6 @@ func RunCase(ctx context.Context, c qtt.Case, timeout time.Duration) CaseResult 
 		res.Status, res.Reason = Skipped, r
 		return res
 	}
-	if hasWindowedRecords(c.Test) {
-		res.Status, res.Reason = Failed, "windowed keys are not supported yet"
-		return res
-	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)

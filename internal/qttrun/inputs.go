@@ -9,6 +9,7 @@ import (
 	"github.com/sluicedata/sluice/internal/engine"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/qtt"
+	"github.com/sluicedata/sluice/internal/serde"
 )
 
 // sessionFor returns a session holding the test's properties as text:
@@ -48,6 +49,14 @@ func exactComparison(props map[string]qtt.Value) bool {
 	return !ok || !strings.EqualFold(propertyText(v), "false")
 }
 
+// windowType maps a record's window type to its key layout.
+func windowType(w *qtt.Window) serde.WindowType {
+	if w.Type == qtt.WindowSession {
+		return serde.SessionWindows
+	}
+	return serde.TimeWindows
+}
+
 // appendInputs serializes every input record with the formats of the
 // source on its topic and appends it to partition 0, in file order.
 func appendInputs(ctx context.Context, e *engine.Engine, l log.Log, t *qtt.Test) error {
@@ -57,6 +66,9 @@ func appendInputs(ctx context.Context, e *engine.Engine, l log.Log, t *qtt.Test)
 		k, err := encodeSpec(key, r.Key)
 		if err != nil {
 			return &runtimeError{fmt.Errorf("serializing input %d key: %w", i+1, err)}
+		}
+		if w := r.Window; w != nil {
+			k = serde.AppendWindow(k, windowType(w), w.Start, w.End)
 		}
 		v, err := encodeSpec(value, r.Value)
 		if err != nil {

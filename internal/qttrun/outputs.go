@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/qtt"
+	"github.com/sluicedata/sluice/internal/serde"
 )
 
 // compareOutputs checks, topic by topic in the order the expected records
@@ -52,10 +54,18 @@ func compareOutputs(t *qtt.Test, ms *catalog.Metastore, appended func(string) []
 // checked when absent, nor when it is 0 in a test without inputs, whose
 // records come from INSERT VALUES at the wall-clock time).
 func compareRecord(key, value side, got log.Record, want qtt.Record, noInputs, exact bool) string {
-	if want.Window != nil {
-		return "windowed keys are not supported by the test runner yet"
+	keyBytes := got.Key
+	if w := want.Window; w != nil {
+		inner, start, end, err := serde.SplitWindow(got.Key, windowType(w), time.Duration(w.End-w.Start)*time.Millisecond)
+		if err != nil {
+			return fmt.Sprintf("key: expected a windowed key, got %s: %v", quoteBytes(got.Key), err)
+		}
+		if start != w.Start || end != w.End {
+			return fmt.Sprintf("key: window: expected [%d, %d), got [%d, %d); record %s", w.Start, w.End, start, end, formatRecord(key, value, got, exact))
+		}
+		keyBytes = inner
 	}
-	k, err := decodeSide(key, got.Key, exact)
+	k, err := decodeSide(key, keyBytes, exact)
 	if err != nil {
 		return fmt.Sprintf("key: cannot deserialize %s: %v", quoteBytes(got.Key), err)
 	}

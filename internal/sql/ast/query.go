@@ -147,6 +147,11 @@ var timeUnits = [...]string{Milliseconds: "MILLISECONDS", Seconds: "SECONDS",
 
 func (u TimeUnit) String() string { return timeUnits[u] }
 
+var unitMillis = [...]int64{Milliseconds: 1, Seconds: 1000, Minutes: 60_000, Hours: 3_600_000, Days: 86_400_000}
+
+// Millis is the length of one unit in milliseconds.
+func (u TimeUnit) Millis() int64 { return unitMillis[u] }
+
 // ParseTimeUnit reads an upper-case time unit word, singular or plural.
 func ParseTimeUnit(word string) (TimeUnit, bool) {
 	for u, s := range timeUnits {

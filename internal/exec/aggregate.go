@@ -1,0 +1,406 @@
+package exec
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/sluicedata/sluice/internal/catalog"
+	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/serde"
+	"github.com/sluicedata/sluice/internal/sql/ast"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// Aggregation runs in one or two stages. When the group key is the
+// source's key, each task aggregates its partition's rows itself. When it
+// is not, a first stage writes every filtered row, keyed by its group, to
+// a repartition topic, and a second stage (one task per partition of that
+// topic) aggregates: so a group's rows always meet in one task, as Kafka
+// Streams does. A table source sends, for an updated or deleted row, the
+// retraction of its previous version first (header opHeader = "undo").
+
+// opHeader marks the retraction of a table row in a repartition topic.
+const opHeader = "_sluice_op"
+
+// Stage says which part of an aggregation a pipeline runs.
+type Stage uint8
+
+const (
+	// StageAll reads the source and aggregates (no repartition needed).
+	StageAll Stage = iota
+	// StageRepartition reads the source and writes the repartition topic.
+	StageRepartition
+	// StageAggregate reads the repartition topic and aggregates.
+	StageAggregate
+)
+
+// RepartitionSchema is the layout of a repartition topic's records: the
+// group key columns as the key, the input row as the value.
+func RepartitionSchema(p *plan.Query) *types.Schema {
+	var cols []types.Column
+	for _, g := range p.Aggregate.GroupBy {
+		cols = append(cols, types.Column{Name: g.Name, Type: g.Expr.Type, Namespace: types.NamespaceKey})
+	}
+	for _, c := range p.Input.Columns() {
+		cols = append(cols, types.Column{Name: c.Name, Type: c.Type})
+	}
+	return types.MustSchema(cols...)
+}
+
+// RepartitionFormats returns the formats of a repartition topic.
+func RepartitionFormats(p *plan.Query) (key, value serde.Format, err error) {
+	s := RepartitionSchema(p)
+	if key, err = serde.NewFormat("JSON", s.Columns()[:s.KeyLen()], serde.Options{}); err != nil {
+		return nil, nil, err
+	}
+	wrap := true
+	value, err = serde.NewFormat("JSON", s.Columns()[s.KeyLen():], serde.Options{WrapSingle: &wrap})
+	return key, value, err
+}
+
+// aggregator holds the groups of one task. States live in memory,
+// keyed by the group key's JSON bytes and the window start.
+type aggregator struct {
+	pl     *Pipeline
+	groups map[string]*group
+	prev   map[string]types.Row // a table source's last row per key
+	// sessions holds each group key's open sessions.
+	sessions map[string][]*group
+	scratch  []byte
+	// streamTime is the largest record time seen, which closes windows.
+	streamTime int64
+}
+
+type group struct {
+	states []types.Value
+	keys   types.Row
+	start  int64
+	end    int64
+}
+
+func newAggregator(pl *Pipeline) *aggregator {
+	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{}, streamTime: -1 << 62}
+}
+
+// groupKeyFormat encodes group keys for the state map: JSON, which is
+// exact and unambiguous for every type.
+func groupKeyFormat(a *plan.Aggregation) (serde.Format, error) {
+	var cols []types.Column
+	for _, g := range a.GroupBy {
+		cols = append(cols, types.Column{Name: g.Name, Type: g.Expr.Type})
+	}
+	wrap := true
+	return serde.NewFormat("JSON", cols, serde.Options{WrapSingle: &wrap})
+}
+
+// row takes a filtered input row (pass false when the row was deleted or
+// filtered out of a table) and applies it.
+func (ag *aggregator) row(in types.Row, rec *log.Record, ts int64, present bool, emit func(*Out) error) error {
+	pl := ag.pl
+	if pl.Plan.Source.Kind == catalog.Table {
+		// Retract the key's previous row before applying the new one.
+		id := string(rec.Key)
+		if old, ok := ag.prev[id]; ok {
+			delete(ag.prev, id)
+			if err := ag.apply(old, rec, ts, true, emit); err != nil {
+				return err
+			}
+		}
+		if !present {
+			return nil
+		}
+		ag.prev[id] = cloneRow(in)
+	} else if !present {
+		return nil
+	}
+	return ag.apply(in, rec, ts, false, emit)
+}
+
+// apply adds (or, undo, removes) one input row to its group's windows.
+func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
+	pl := ag.pl
+	a := pl.Plan.Aggregate
+	keys := make(types.Row, len(a.GroupBy))
+	for i, g := range a.GroupBy {
+		v, err := g.Expr.Eval(in)
+		if err != nil {
+			pl.fail(rec, "processing", fmt.Sprintf("Error computing GROUP BY expression %s: %v", g.SQL, err))
+			return nil
+		}
+		if v.IsNull() {
+			// ksqlDB drops rows whose group key is null.
+			pl.fail(rec, "processing", fmt.Sprintf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
+			return nil
+		}
+		keys[i] = CloneValue(v)
+	}
+	args := make([][]types.Value, len(a.Calls))
+	for i, c := range a.Calls {
+		for _, e := range c.Args {
+			v, err := e.Eval(in)
+			if err != nil {
+				v = types.Null()
+			}
+			args[i] = append(args[i], CloneValue(v))
+		}
+	}
+	if ts > ag.streamTime && !undo {
+		ag.streamTime = ts
+	}
+	if a.Window == nil {
+		return ag.update(keys, args, 0, 0, rec, ts, undo, emit)
+	}
+	w := a.Window
+	if w.Kind == ast.Session {
+		return ag.session(keys, args, rec, ts, emit)
+	}
+	// Every window that holds ts, in start order: starts are aligned to
+	// the advance and, as in Kafka Streams, never negative.
+	first := ts - w.Size + w.Advance
+	first -= first % w.Advance
+	if first < 0 {
+		first = 0
+	}
+	for start := first; start <= ts; start += w.Advance {
+		end := start + w.Size
+		if ag.streamTime >= end+w.Grace {
+			pl.Stats.late()
+			continue
+		}
+		if err := ag.update(keys, args, start, end, rec, ts, undo, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// update folds one row into one group (and window) and emits the change.
+func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end int64, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
+	pl := ag.pl
+	a := pl.Plan.Aggregate
+	var err error
+	ag.scratch, err = pl.groupKey.Encode(ag.scratch[:0], keys)
+	if err != nil {
+		pl.failOut(fmt.Sprintf("Error encoding the group key: %v", err))
+		return nil
+	}
+	ag.scratch = binary.BigEndian.AppendUint64(ag.scratch, uint64(start))
+	id := string(ag.scratch)
+	g, ok := ag.groups[id]
+	if !ok {
+		if undo {
+			return nil
+		}
+		g = &group{keys: keys, start: start, end: end, states: make([]types.Value, len(a.Calls))}
+		for i, c := range a.Calls {
+			g.states[i] = c.Fn.Init()
+		}
+		ag.groups[id] = g
+	}
+	oldPassed := ok && ag.passes(g)
+	for i, c := range a.Calls {
+		var s types.Value
+		var err error
+		if undo {
+			if c.Fn.Undo == nil {
+				continue
+			}
+			s, err = c.Fn.Undo(g.states[i], args[i])
+		} else {
+			s, err = c.Fn.Add(g.states[i], args[i])
+		}
+		if err != nil {
+			pl.fail(rec, "processing", fmt.Sprintf("Error in aggregate function %s: %v", c.SQL, err))
+			continue
+		}
+		g.states[i] = s
+	}
+	result := ag.result(g)
+	if a.Having != nil {
+		v, err := a.Having.Eval(result)
+		if err != nil || v.IsNull() || !v.Bool() {
+			if oldPassed {
+				return ag.emit(g, result, ts, true, emit)
+			}
+			return nil
+		}
+	}
+	return ag.emit(g, result, ts, false, emit)
+}
+
+// session adds a row to its key's session: the sessions within the gap
+// of ts merge into one, and each merged-away session is deleted
+// downstream, as Kafka Streams does.
+func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Record, ts int64, emit func(*Out) error) error {
+	pl := ag.pl
+	a := pl.Plan.Aggregate
+	gap := a.Window.Size
+	if ag.streamTime >= ts+gap+a.Window.Grace && ts < ag.streamTime {
+		pl.Stats.late()
+		return nil
+	}
+	var err error
+	ag.scratch, err = pl.groupKey.Encode(ag.scratch[:0], keys)
+	if err != nil {
+		pl.failOut(fmt.Sprintf("Error encoding the group key: %v", err))
+		return nil
+	}
+	gk := string(ag.scratch)
+	merged := &group{keys: keys, start: ts, end: ts, states: make([]types.Value, len(a.Calls))}
+	for i, c := range a.Calls {
+		merged.states[i] = c.Fn.Init()
+	}
+	var kept []*group
+	for _, s := range ag.sessions[gk] {
+		if s.end+gap < ts || s.start-gap > ts {
+			kept = append(kept, s)
+			continue
+		}
+		// Delete the old session downstream, then fold it in.
+		if err := ag.emit(s, ag.result(s), s.end, true, emit); err != nil {
+			return err
+		}
+		merged.start, merged.end = min(merged.start, s.start), max(merged.end, s.end)
+		for i, c := range a.Calls {
+			if c.Fn.Merge == nil {
+				continue
+			}
+			if m, err := c.Fn.Merge(merged.states[i], s.states[i]); err == nil {
+				merged.states[i] = m
+			}
+		}
+	}
+	for i, c := range a.Calls {
+		if s, err := c.Fn.Add(merged.states[i], args[i]); err == nil {
+			merged.states[i] = s
+		} else {
+			pl.fail(rec, "processing", fmt.Sprintf("Error in aggregate function %s: %v", c.SQL, err))
+		}
+	}
+	ag.sessions[gk] = append(kept, merged)
+	result := ag.result(merged)
+	if a.Having != nil {
+		if v, err := a.Having.Eval(result); err != nil || v.IsNull() || !v.Bool() {
+			return nil
+		}
+	}
+	return ag.emit(merged, result, merged.end, false, emit)
+}
+
+func (ag *aggregator) passes(g *group) bool {
+	h := ag.pl.Plan.Aggregate.Having
+	if h == nil {
+		return true
+	}
+	v, err := h.Eval(ag.result(g))
+	return err == nil && !v.IsNull() && v.Bool()
+}
+
+// result is a group's result row, laid out as Aggregation.Schema.
+func (ag *aggregator) result(g *group) types.Row {
+	a := ag.pl.Plan.Aggregate
+	row := make(types.Row, 0, len(g.keys)+len(a.Calls)+2)
+	row = append(row, g.keys...)
+	for i, c := range a.Calls {
+		v, err := c.Fn.Result(g.states[i])
+		if err != nil {
+			v = types.Null()
+		}
+		row = append(row, v)
+	}
+	if a.Window != nil {
+		row = append(row, types.BigInt(g.start), types.BigInt(g.end))
+	}
+	return row
+}
+
+func (ag *aggregator) emit(g *group, result types.Row, ts int64, tombstone bool, emit func(*Out) error) error {
+	p := ag.pl.Plan
+	out := make(types.Row, 0, len(p.Key)+len(p.Value))
+	for _, k := range p.Key {
+		v, _ := k.Expr.Eval(result)
+		out = append(out, v)
+	}
+	for _, v := range p.Value {
+		if tombstone {
+			out = append(out, types.Null())
+			continue
+		}
+		x, err := v.Expr.Eval(result)
+		if err != nil {
+			x = types.Null()
+		}
+		out = append(out, x)
+	}
+	o := &Out{Row: out, NullValue: tombstone, Time: ts}
+	if p.Aggregate.Window != nil {
+		o.Window = []types.Value{types.BigInt(g.start), types.BigInt(g.end)}
+	}
+	return emit(o)
+}
+
+func cloneRow(r types.Row) types.Row {
+	out := make(types.Row, len(r))
+	for i, v := range r {
+		out[i] = CloneValue(v)
+	}
+	return out
+}
+
+// repartition writes a filtered row to the repartition topic, keyed by
+// its group; a table's previous row goes first, as a retraction.
+func (ag *aggregator) repartition(in types.Row, rec *log.Record, ts int64, present bool, emit func(*Out) error) error {
+	pl := ag.pl
+	if pl.Plan.Source.Kind == catalog.Table {
+		id := string(rec.Key)
+		if old, ok := ag.prev[id]; ok {
+			delete(ag.prev, id)
+			if err := ag.forward(old, rec, ts, true, emit); err != nil {
+				return err
+			}
+		}
+		if !present {
+			return nil
+		}
+		ag.prev[id] = cloneRow(in)
+	} else if !present {
+		return nil
+	}
+	return ag.forward(in, rec, ts, false, emit)
+}
+
+var undoHeaders = []log.Header{{Key: opHeader, Value: []byte("undo")}}
+
+func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
+	pl := ag.pl
+	a := pl.Plan.Aggregate
+	out := make(types.Row, 0, len(a.GroupBy)+len(in))
+	for i, g := range a.GroupBy {
+		v, err := g.Expr.Eval(in)
+		if err != nil || v.IsNull() {
+			pl.fail(rec, "processing", fmt.Sprintf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
+			return nil
+		}
+		out = append(out, v)
+	}
+	out = append(out, in...)
+	o := &Out{Row: out, Time: ts}
+	if undo {
+		o.Headers = undoHeaders
+	}
+	return emit(o)
+}
+
+// aggregateRepartitioned is the second stage: a record of the
+// repartition topic holds an input row to add or retract.
+func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit func(*Out) error) error {
+	in, err := pl.value.Decode(st.in[:0], rec.Value)
+	st.in = in
+	if err != nil {
+		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the repartition topic: %v", err))
+		return nil
+	}
+	undo := len(rec.Headers) > 0 && rec.Headers[0].Key == opHeader
+	return st.agg.apply(in, rec, rec.Timestamp, undo, emit)
+}
