@@ -195,6 +195,17 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 		return bindErr
 	}
 	if len(agg.Calls) == 0 {
+		// An unknown function is reported before the missing aggregate.
+		for _, si := range q.Select {
+			if si.Expr != nil {
+				if _, err := expr.CompileSelect(si.Expr, env); err != nil {
+					var ee *expr.Error
+					if errors.As(err, &ee) && ee.Code == expr.CodeFunction {
+						return err
+					}
+				}
+			}
+		}
 		return errorf(q.GroupBy.Pos, "GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
 	}
 	if p.Source.Kind == catalog.Table {
@@ -222,19 +233,19 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 	// group's result: aggregate calls and group expressions become
 	// references to their columns.
 	rewrite := func(e ast.Expr) ast.Expr {
-		return ast.Rewrite(ast.Clone(e), func(x ast.Expr) ast.Expr {
+		return ast.RewriteTopDown(ast.Clone(e), func(x ast.Expr) (ast.Expr, bool) {
 			if c, ok := x.(*ast.Call); ok {
 				if i, ok := calls[canonical(c)]; ok {
-					return &ast.ColumnRef{Pos: c.Pos, Name: ast.Ident{Pos: c.Pos, Name: aggName(i)}}
+					return &ast.ColumnRef{Pos: c.Pos, Name: ast.Ident{Pos: c.Pos, Name: aggName(i)}}, true
 				}
 			}
 			canon := canonical(x)
 			for i, g := range q.GroupBy.Exprs {
 				if canonical(g) == canon {
-					return &ast.ColumnRef{Pos: x.Position(), Name: ast.Ident{Pos: x.Position(), Name: groupName(i)}}
+					return &ast.ColumnRef{Pos: x.Position(), Name: ast.Ident{Pos: x.Position(), Name: groupName(i)}}, true
 				}
 			}
-			return x
+			return x, false
 		})
 	}
 	if q.Having != nil {

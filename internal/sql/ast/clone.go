@@ -96,3 +96,46 @@ func rewriteFields(v reflect.Value, fn func(Expr) Expr) {
 		}
 	}
 }
+
+// RewriteTopDown replaces, top down, each sub-expression x of e (e
+// included) for which fn returns (replacement, true), without visiting
+// inside the replaced one; other nodes are kept and visited. It rewrites
+// e in place: Clone it first to keep the original.
+func RewriteTopDown(e Expr, fn func(Expr) (Expr, bool)) Expr {
+	if e == nil {
+		return nil
+	}
+	if r, ok := fn(e); ok {
+		return r
+	}
+	rewriteFieldsTopDown(reflect.ValueOf(e), fn)
+	return e
+}
+
+func rewriteFieldsTopDown(v reflect.Value, fn func(Expr) (Expr, bool)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			rewriteFieldsTopDown(v.Elem(), fn)
+		}
+	case reflect.Struct, reflect.Slice:
+		n := v.Len
+		field := v.Index
+		if v.Kind() == reflect.Struct {
+			n, field = v.NumField, v.Field
+		}
+		for i := 0; i < n(); i++ {
+			f := field(i)
+			if !f.CanSet() {
+				continue
+			}
+			if f.Type() == exprType {
+				if !f.IsNil() {
+					f.Set(reflect.ValueOf(RewriteTopDown(f.Interface().(Expr), fn)))
+				}
+				continue
+			}
+			rewriteFieldsTopDown(f, fn)
+		}
+	}
+}
