@@ -42,8 +42,10 @@ The shell's own statements:
   DEFINE name = 'value';      UNDEFINE name;      (sent as sessionVariables)
   RUN SCRIPT 'file.sql';      HISTORY;   HELP;    EXIT; (or QUIT;)
 
-Statements typed at the prompt are appended to --history. For line editing
-and recall with the arrow keys, run it under rlwrap: rlwrap sluice sql
+Statements typed at the prompt are appended to --history. At a terminal
+the line can be edited: Up and Down recall past statements, Left, Right,
+Home, End (or Ctrl-A, Ctrl-E) move, Backspace and Delete erase, Ctrl-C drops
+the line and Ctrl-D on an empty line leaves.
 
 Examples:
   sluice sql --server http://127.0.0.1:8080
@@ -107,6 +109,10 @@ func runSQL(ctx context.Context, io IO, args []string) error {
 	defer signal.Stop(sigc)
 	sh.interactive, sh.interrupts = true, sigc
 	sh.history = expandHome(*history, io.Getenv("HOME"))
+	sh.recall = loadSQLHistory(sh.history)
+	tty := newTermLineReader(f, io.Stdout, sh.recall)
+	defer tty.Close()
+	sh.editor = tty
 	sh.banner(base)
 	return sh.repl(base, io.Stdin)
 }
@@ -138,6 +144,17 @@ type sqlShell struct {
 	interrupts <-chan os.Signal
 	history    string // file statements are appended to; "" for none
 	depth      int    // RUN SCRIPT nesting
+	// editor, when set, reads the lines (a terminal's, with editing) in
+	// place of the plain reader, drawing the prompts itself; recall is the
+	// history its arrow keys step through.
+	editor lineReader
+	recall *lineHistory
+}
+
+// lineReader reads one line after drawing prompt; errLineInterrupted says
+// Ctrl-C dropped it.
+type lineReader interface {
+	ReadLine(prompt string) (string, error)
 }
 
 func newSQLShell(c *client.Client, out, errw io.Writer) *sqlShell {
@@ -176,29 +193,33 @@ func (s *sqlShell) repl(ctx context.Context, in io.Reader) error {
 	lines := make(chan sqlLine)
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		r := bufio.NewReaderSize(in, 64<<10)
-		for {
-			text, err := r.ReadString('\n')
-			select {
-			case lines <- sqlLine{text, err}:
-			case <-done:
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	// With an editor, a line is read only when asked for with its prompt:
+	// the terminal is not read (nor in raw mode) while a statement runs.
+	var prompts chan string
+	if s.editor != nil {
+		prompts = make(chan string)
+		go s.editLines(prompts, lines, done)
+	} else {
+		go readSQLLines(in, lines, done)
+	}
+	asked := false // a prompt went to the editor and its line is not in
 	var buf string
 	bufLine := 1 // the input line buf starts on
 	for {
-		if s.interactive {
-			if buf == "" {
-				fmt.Fprint(s.out, sqlPrompt)
-			} else {
-				fmt.Fprint(s.out, sqlContinuePrompt)
+		prompt := sqlPrompt
+		if buf != "" {
+			prompt = sqlContinuePrompt
+		}
+		switch {
+		case prompts != nil && !asked:
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case prompts <- prompt:
+				asked = true
 			}
+		case prompts == nil && s.interactive:
+			fmt.Fprint(s.out, prompt)
 		}
 		var l sqlLine
 		select {
@@ -212,6 +233,13 @@ func (s *sqlShell) repl(ctx context.Context, in io.Reader) error {
 			fmt.Fprintln(s.out)
 			continue
 		case l = <-lines:
+			asked = false
+		}
+		if errors.Is(l.err, errLineInterrupted) {
+			// The editor took Ctrl-C: the statement typed so far goes.
+			bufLine += strings.Count(buf, "\n")
+			buf = ""
+			continue
 		}
 		if buf == "" && isBareExit(l.text) {
 			return nil
@@ -257,6 +285,47 @@ func (s *sqlShell) repl(ctx context.Context, in io.Reader) error {
 	}
 }
 
+// readSQLLines sends in's lines to lines until an error or done.
+func readSQLLines(in io.Reader, lines chan<- sqlLine, done <-chan struct{}) {
+	r := bufio.NewReaderSize(in, 64<<10)
+	for {
+		text, err := r.ReadString('\n')
+		select {
+		case lines <- sqlLine{text, err}:
+		case <-done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// editLines reads a line with the editor for each prompt asked for and
+// sends it on with its newline, until an error other than Ctrl-C or done.
+func (s *sqlShell) editLines(prompts <-chan string, lines chan<- sqlLine, done <-chan struct{}) {
+	for {
+		var prompt string
+		select {
+		case prompt = <-prompts:
+		case <-done:
+			return
+		}
+		text, err := s.editor.ReadLine(prompt)
+		if err == nil {
+			text += "\n"
+		}
+		select {
+		case lines <- sqlLine{text, err}:
+		case <-done:
+			return
+		}
+		if err != nil && !errors.Is(err, errLineInterrupted) {
+			return
+		}
+	}
+}
+
 // isBareExit accepts exit and quit typed without a semicolon, as the ksql
 // CLI does.
 func isBareExit(line string) bool {
@@ -273,10 +342,17 @@ func (s *sqlShell) printError(err error) {
 	fmt.Fprintln(s.errw, err)
 }
 
-// remember appends a typed statement to the history file; a file that
-// cannot be written is reported once and then left alone.
+// remember adds a typed statement to the history the arrow keys recall and
+// appends it to the history file; a file that cannot be written is
+// reported once and then left alone.
 func (s *sqlShell) remember(stmt string) {
-	if !s.interactive || s.history == "" {
+	if !s.interactive {
+		return
+	}
+	if s.recall != nil {
+		s.recall.Add(stmt)
+	}
+	if s.history == "" {
 		return
 	}
 	f, err := os.OpenFile(s.history, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)

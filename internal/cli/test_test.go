@@ -21,8 +21,7 @@ func writeQTT(t *testing.T, dir, name, content string) string {
 }
 
 // Cases whose outcome does not depend on how far the engine has come: an
-// AVRO case is skipped, and a case with windowed keys fails before the
-// engine runs.
+// AVRO case is skipped, and a case whose expected output is wrong fails.
 const skippedQTT = `{"tests": [{"name": "avro", "statements": [
 	"CREATE STREAM S (ID INT KEY, V INT) WITH (kafka_topic='t', value_format='AVRO');",
 	"CREATE STREAM O AS SELECT * FROM S;"],
@@ -33,7 +32,7 @@ const windowedQTT = `{"tests": [{"name": "windowed", "statements": [
 	"CREATE STREAM S (ID INT KEY, V INT) WITH (kafka_topic='t', value_format='JSON');",
 	"CREATE TABLE O AS SELECT ID, COUNT(*) AS C FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;"],
 	"inputs": [{"topic": "t", "key": 1, "value": {"V": 1}}],
-	"outputs": [{"topic": "O", "key": 1, "value": {"C": 1}, "window": {"start": 0, "end": 1000, "type": "time"}}]}]}`
+	"outputs": [{"topic": "O", "key": 1, "value": {"C": 2}, "window": {"start": 0, "end": 1000, "type": "time"}}]}]}`
 
 func TestTestCommandText(t *testing.T) {
 	dir := t.TempDir()
@@ -51,7 +50,7 @@ func TestTestCommandText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"SKIP  skipped.json  0/1 (skipped 1)\n",
-		"FAIL  windowed.json  0/1 (skipped 0)\n  FAIL windowed: windowed keys are not supported yet\n",
+		"FAIL  windowed.json  0/1 (skipped 0)\n  FAIL windowed: topic O record 1 of 1: value.C: expected 2, got 1",
 		"total: 0 passed, 1 failed, 1 skipped of 2; pass rate 0.0% of the 1 run\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -108,7 +107,7 @@ func TestTestCommandJSONAndDirectories(t *testing.T) {
 	// --filter keeps the matching cases only; --verbose adds the failures.
 	code, out, _ := runMain(t, "", nil, "test", "--json", "--verbose", "--filter", "^b - ", suite)
 	if code != 1 || !strings.HasPrefix(out, `{"total":1,"passed":0,"failed":1,"skipped":0,`) ||
-		!strings.Contains(out, `"failures":[{"case":"b - windowed","reason":"windowed keys are not supported yet"}]`) {
+		!strings.Contains(out, `"failures":[{"case":"b - windowed","reason":"topic O record 1 of 1: value.C: expected 2, got 1`) {
 		t.Fatalf("filtered verbose json: exit %d\n%s", code, out)
 	}
 }

@@ -67,6 +67,9 @@ type aggregator struct {
 	prev   map[string]types.Row // a table source's last row per key
 	// sessions holds each group key's open sessions.
 	sessions map[string][]*group
+	// headers are those of the record being applied, which its results
+	// carry, as Kafka Streams forwards them.
+	headers []log.Header
 	scratch  []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
@@ -103,7 +106,13 @@ func (ag *aggregator) row(in types.Row, rec *log.Record, ts int64, present bool,
 		id := string(rec.Key)
 		if old, ok := ag.prev[id]; ok {
 			delete(ag.prev, id)
-			if err := ag.apply(old, rec, ts, true, emit); err != nil {
+			// A row that stays in its group changes it once: the
+			// retraction is not emitted on its own, as in Kafka Streams.
+			retractEmit := emit
+			if present && ag.sameGroup(old, in) {
+				retractEmit = discard
+			}
+			if err := ag.apply(old, rec, ts, true, retractEmit); err != nil {
 				return err
 			}
 		}
@@ -117,9 +126,22 @@ func (ag *aggregator) row(in types.Row, rec *log.Record, ts int64, present bool,
 	return ag.apply(in, rec, ts, false, emit)
 }
 
+// sameGroup tells whether two input rows fall in the same group.
+func (ag *aggregator) sameGroup(a, b types.Row) bool {
+	for _, g := range ag.pl.Plan.Aggregate.GroupBy {
+		x, err1 := g.Expr.Eval(a)
+		y, err2 := g.Expr.Eval(b)
+		if err1 != nil || err2 != nil || !x.Equal(y) {
+			return false
+		}
+	}
+	return true
+}
+
 // apply adds (or, undo, removes) one input row to its group's windows.
 func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
 	pl := ag.pl
+	ag.headers = rec.Headers
 	a := pl.Plan.Aggregate
 	keys := make(types.Row, len(a.GroupBy))
 	for i, g := range a.GroupBy {
@@ -333,7 +355,7 @@ func (ag *aggregator) emit(g *group, result types.Row, ts int64, tombstone bool,
 		}
 		out = append(out, x)
 	}
-	o := &Out{Row: out, NullValue: tombstone, Time: ts}
+	o := &Out{Row: out, NullValue: tombstone, Time: ts, Headers: ag.headers}
 	if p.Aggregate.Window != nil {
 		o.Window = []types.Value{types.BigInt(g.start), types.BigInt(g.end)}
 	}
@@ -356,7 +378,11 @@ func (ag *aggregator) repartition(in types.Row, rec *log.Record, ts int64, prese
 		id := string(rec.Key)
 		if old, ok := ag.prev[id]; ok {
 			delete(ag.prev, id)
-			if err := ag.forward(old, rec, ts, true, emit); err != nil {
+			op := opUndo
+			if present && ag.sameGroup(old, in) {
+				op = opUndoQuiet
+			}
+			if err := ag.forward(old, rec, ts, op, emit); err != nil {
 				return err
 			}
 		}
@@ -367,12 +393,16 @@ func (ag *aggregator) repartition(in types.Row, rec *log.Record, ts int64, prese
 	} else if !present {
 		return nil
 	}
-	return ag.forward(in, rec, ts, false, emit)
+	return ag.forward(in, rec, ts, "", emit)
 }
 
-var undoHeaders = []log.Header{{Key: opHeader, Value: []byte("undo")}}
+// Operations a repartition record's opHeader names; none means add.
+const (
+	opUndo      = "undo"       // retract the row and emit the change
+	opUndoQuiet = "undo-quiet" // retract it; the add that follows emits
+)
 
-func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
+func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string, emit func(*Out) error) error {
 	pl := ag.pl
 	a := pl.Plan.Aggregate
 	out := make(types.Row, 0, len(a.GroupBy)+len(in))
@@ -385,9 +415,10 @@ func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, undo bool
 		out = append(out, v)
 	}
 	out = append(out, in...)
-	o := &Out{Row: out, Time: ts}
-	if undo {
-		o.Headers = undoHeaders
+	o := &Out{Row: out, Time: ts, Headers: rec.Headers}
+	if op != "" {
+		// The marker goes last, after the record's own headers.
+		o.Headers = append(append([]log.Header(nil), rec.Headers...), log.Header{Key: opHeader, Value: []byte(op)})
 	}
 	return emit(o)
 }
@@ -401,6 +432,15 @@ func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit f
 		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the repartition topic: %v", err))
 		return nil
 	}
-	undo := len(rec.Headers) > 0 && rec.Headers[0].Key == opHeader
-	return st.agg.apply(in, rec, rec.Timestamp, undo, emit)
+	op := ""
+	if n := len(rec.Headers); n > 0 && rec.Headers[n-1].Key == opHeader {
+		op = string(rec.Headers[n-1].Value)
+		stripped := *rec
+		stripped.Headers = rec.Headers[:n-1]
+		rec = &stripped
+	}
+	if op == opUndoQuiet {
+		emit = discard
+	}
+	return st.agg.apply(in, rec, rec.Timestamp, op != "", emit)
 }
