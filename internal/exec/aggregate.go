@@ -70,7 +70,7 @@ type aggregator struct {
 	// headers are those of the record being applied, which its results
 	// carry, as Kafka Streams forwards them.
 	headers []log.Header
-	scratch  []byte
+	scratch []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
 }
