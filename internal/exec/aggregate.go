@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"fmt"
+	"sort"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/log"
@@ -70,7 +71,12 @@ type aggregator struct {
 	// headers are those of the record being applied, which its results
 	// carry, as Kafka Streams forwards them.
 	headers []log.Header
-	scratch []byte
+	// pending holds, with EMIT FINAL, the windows changed since they were
+	// last emitted; they are emitted once stream time closes them.
+	pending  map[*group]struct{}
+	changes  int64
+	flushing bool
+	scratch  []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
 }
@@ -80,10 +86,13 @@ type group struct {
 	keys   types.Row
 	start  int64
 	end    int64
+	id     string // its key in groups; "" for a session
+	seq    int64  // when it last changed, to order final results
 }
 
 func newAggregator(pl *Pipeline) *aggregator {
-	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{}, streamTime: -1 << 62}
+	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{},
+		pending: map[*group]struct{}{}, streamTime: -1 << 62}
 }
 
 // groupKeyFormat encodes group keys for the state map: JSON, which is
@@ -194,6 +203,50 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 			return err
 		}
 	}
+	return ag.flushClosed(emit)
+}
+
+// flushClosed emits, with EMIT FINAL, the final result of every window
+// that stream time has closed (its end plus the grace period), in the
+// order they closed, and forgets those windows.
+func (ag *aggregator) flushClosed(emit func(*Out) error) error {
+	a := ag.pl.Plan.Aggregate
+	if ag.pl.Plan.Emit != ast.EmitFinal || len(ag.pending) == 0 {
+		return nil
+	}
+	closeOf := func(g *group) int64 {
+		if a.Window.Kind == ast.Session {
+			return g.end + a.Window.Size + a.Window.Grace
+		}
+		return g.end + a.Window.Grace
+	}
+	var closed []*group
+	for g := range ag.pending {
+		if closeOf(g) <= ag.streamTime {
+			closed = append(closed, g)
+		}
+	}
+	sort.Slice(closed, func(i, j int) bool {
+		ci, cj := closeOf(closed[i]), closeOf(closed[j])
+		return ci < cj || ci == cj && closed[i].seq < closed[j].seq
+	})
+	ag.flushing = true
+	defer func() { ag.flushing = false }()
+	for _, g := range closed {
+		delete(ag.pending, g)
+		if g.id != "" {
+			delete(ag.groups, g.id)
+		}
+		result := ag.result(g)
+		if a.Having != nil {
+			if v, err := a.Having.Eval(result); err != nil || v.IsNull() || !v.Bool() {
+				continue
+			}
+		}
+		if err := ag.emit(g, result, g.end-1, false, emit); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -214,7 +267,7 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		if undo {
 			return nil
 		}
-		g = &group{keys: keys, start: start, end: end, states: make([]types.Value, len(a.Calls))}
+		g = &group{keys: keys, start: start, end: end, id: id, states: make([]types.Value, len(a.Calls))}
 		for i, c := range a.Calls {
 			g.states[i] = c.Fn.Init()
 		}
@@ -307,7 +360,10 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 			return nil
 		}
 	}
-	return ag.emit(merged, result, merged.end, false, emit)
+	if err := ag.emit(merged, result, merged.end, false, emit); err != nil {
+		return err
+	}
+	return ag.flushClosed(emit)
 }
 
 func (ag *aggregator) passes(g *group) bool {
@@ -339,6 +395,17 @@ func (ag *aggregator) result(g *group) types.Row {
 
 func (ag *aggregator) emit(g *group, result types.Row, ts int64, tombstone bool, emit func(*Out) error) error {
 	p := ag.pl.Plan
+	if p.Emit == ast.EmitFinal && !ag.flushing {
+		// Hold the window's result until the window closes.
+		if tombstone {
+			delete(ag.pending, g)
+		} else {
+			ag.changes++
+			g.seq = ag.changes
+			ag.pending[g] = struct{}{}
+		}
+		return nil
+	}
 	out := make(types.Row, 0, len(p.Key)+len(p.Value))
 	for _, k := range p.Key {
 		v, _ := k.Expr.Eval(result)

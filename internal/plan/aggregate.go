@@ -121,6 +121,9 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 	if p.Source.Window.Type != "" {
 		return errorf(q.From.Pos, "Aggregating a windowed source is not supported yet")
 	}
+	if q.Emit == ast.EmitFinal && q.Window == nil {
+		return errorf(q.Pos, "EMIT FINAL is only supported for windowed aggregations.")
+	}
 	if err := checkWindowBounds(q, b); err != nil {
 		return err
 	}
