@@ -134,6 +134,11 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 		if err != nil {
 			return err
 		}
+		if q.Emit == ast.EmitFinal && !w.GraceSet {
+			// A final result without a grace period is due at the
+			// window's end, as ksqlDB emits it.
+			w.Grace = 0
+		}
 		agg.Window = w
 	}
 
