@@ -8,8 +8,9 @@ import (
 	"github.com/sluicedata/sluice/internal/sql/ast"
 )
 
-// rewriteTimeLiterals turns string literals compared with ROWTIME (a
-// BIGINT of milliseconds) into those milliseconds, as ksqlDB lets a user
+// rewriteTimeLiterals turns string literals compared with ROWTIME,
+// WINDOWSTART or WINDOWEND (BIGINTs of milliseconds) into those
+// milliseconds, as ksqlDB lets a user
 // write WHERE ROWTIME >= '2019-01-01T00:00:00'. Partial timestamps fill
 // in the smallest value of what is left out: '2018' is 2018-01-01T00:00.
 func rewriteTimeLiterals(e ast.Expr) error {
@@ -38,7 +39,7 @@ func rewriteTimeLiterals(e ast.Expr) error {
 
 func isRowTime(e ast.Expr) bool {
 	ref, ok := e.(*ast.ColumnRef)
-	return ok && ref.Name.Name == RowTime
+	return ok && (ref.Name.Name == RowTime || ref.Name.Name == WindowStart || ref.Name.Name == WindowEnd)
 }
 
 func timeLiteral(e ast.Expr, prev error) (ast.Expr, error) {
