@@ -113,8 +113,9 @@ type Stream struct {
 	close func()
 }
 
-// Next blocks for the next row. It returns ErrLimitReached after the last
-// row of a query with LIMIT, and ctx.Err() or the query's failure
+// Next blocks for the next row. A push query's rows end with
+// ErrLimitReached after the last row of a query with LIMIT; a pull
+// query's with io.EOF. It returns ctx.Err() or the query's failure
 // otherwise.
 func (s *Stream) Next(ctx context.Context) (Row, error) { return s.next(ctx) }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -318,5 +319,53 @@ func TestEntitiesMarshalWithType(t *testing.T) {
 		if !strings.Contains(string(b), `"@type":"`+ent.EntityType()+`"`) {
 			t.Fatalf("%s lacks its @type", b)
 		}
+	}
+}
+
+// A table built by GROUP BY answers pull queries with each key's current
+// row; a stream answers with its records.
+func TestAggregateAndPullQueries(t *testing.T) {
+	e, _ := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM clicks (user STRING KEY, page STRING, ms INT) WITH (kafka_topic='clicks', partitions=2, value_format='JSON');
+CREATE TABLE per_page AS SELECT page, COUNT(*) AS n, SUM(ms) AS total FROM clicks GROUP BY page;`)
+	for i, c := range []string{"a:home:1", "b:home:2", "a:cart:3", "c:home:4"} {
+		f := strings.Split(c, ":")
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO clicks (user, page, ms, ROWTIME) VALUES ('%s', '%s', %s, %d);", f[0], f[1], f[2], i))
+	}
+	ctx := context.Background()
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if q := e.Queries()[0]; !q.Repartitioned || len(q.InternalTopics) != 1 {
+		t.Fatalf("grouping by a value column must repartition: %+v", q)
+	}
+	pull := func(sql string) []string {
+		t.Helper()
+		st, err := e.Query(ctx, nil, sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for {
+			r, err := st.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				return rows
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, r.Values[0].String()+"="+r.Values[1].String()+"/"+r.Values[2].String())
+		}
+	}
+	if got := strings.Join(pull("SELECT page, n, total FROM per_page;"), " "); got != "cart=1/3 home=3/7" {
+		t.Fatalf("table scan: %s", got)
+	}
+	if got := strings.Join(pull("SELECT page, n, total FROM per_page WHERE page = 'home';"), " "); got != "home=3/7" {
+		t.Fatalf("key lookup: %s", got)
+	}
+	if got := pull("SELECT user, page, ms FROM clicks WHERE ms > 1 LIMIT 2;"); len(got) != 2 {
+		t.Fatalf("stream pull: %q", got)
 	}
 }

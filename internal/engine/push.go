@@ -73,7 +73,7 @@ func (e *Engine) Query(ctx context.Context, sess *Session, sql string) (*Stream,
 
 func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 	if s.Emit != ast.EmitChanges {
-		return nil, stmtErrorf(s.Pos, "Pull queries are not supported yet: add EMIT CHANGES to run a push query over the stream")
+		return e.pull(sess, s)
 	}
 	e.mu.Lock()
 	p, err := e.binder().Bind(s, plan.Options{})

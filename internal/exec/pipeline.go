@@ -104,6 +104,9 @@ type Out struct {
 	NullKey bool
 	// Window holds WINDOWSTART and WINDOWEND of a windowed source's row.
 	Window []types.Value
+	// SourceKey is the input record's key bytes (windowed keys with their
+	// window), which identify a table's row.
+	SourceKey []byte
 }
 
 // rowState is a task's scratch space, reused from record to record so
@@ -272,7 +275,7 @@ func (pl *Pipeline) project(st *rowState, row types.Row, rec *log.Record, ts int
 		}
 	}
 	st.out = out
-	o := &Out{Row: out, NullValue: nullValue, Time: ts, Headers: rec.Headers, NullKey: rec.Key == nil && !p.Rekeyed}
+	o := &Out{Row: out, NullValue: nullValue, Time: ts, Headers: rec.Headers, NullKey: rec.Key == nil && !p.Rekeyed, SourceKey: rec.Key}
 	if pl.windowed {
 		o.Window = row[p.Input.Len()-2 : p.Input.Len()]
 	}
