@@ -141,10 +141,14 @@ type FieldInfo struct {
 
 // QueryStats are a persistent query's runtime statistics.
 type QueryStats struct {
-	MessagesPerSec  float64 `json:"messagesPerSec"`
-	TotalMessages   int64   `json:"totalMessages"`
-	Failed          int64   `json:"failed"`
-	LastMessageTime string  `json:"lastMessageTime,omitempty"` // RFC 3339
+	MessagesPerSec float64 `json:"messagesPerSec"`
+	TotalMessages  int64   `json:"totalMessages"`
+	Failed         int64   `json:"failed"`
+	// LateRecords came after their window's grace period; they are in
+	// LateTopic.
+	LateRecords     int64  `json:"lateRecords,omitempty"`
+	LateTopic       string `json:"lateTopic,omitempty"`
+	LastMessageTime string `json:"lastMessageTime,omitempty"` // RFC 3339
 }
 
 // SourceDescription is the body of DESCRIBE name.

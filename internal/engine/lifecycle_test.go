@@ -369,3 +369,32 @@ CREATE TABLE per_page AS SELECT page, COUNT(*) AS n, SUM(ms) AS total FROM click
 		t.Fatalf("stream pull: %q", got)
 	}
 }
+
+// A record later than its window's grace period is not counted in the
+// window: it is counted as late, shown by DESCRIBE EXTENDED, and kept in
+// the query's late-records topic.
+func TestLateRecordsAreKept(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');
+CREATE TABLE per_sec AS SELECT k, COUNT(*) AS c FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY k;`)
+	for _, ts := range []int{100, 2500, 900} {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO s (k, n, ROWTIME) VALUES ('a', 1, %d);", ts))
+	}
+	if err := e.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, l, "PER_SEC"); len(got) != 2 {
+		t.Fatalf("%d results, want 2 (the late record is not counted)", len(got))
+	}
+	q := e.Queries()[0]
+	late := readAll(t, l, q.Stats.LateTopic)
+	if q.Stats.LateRecords != 1 || len(late) != 1 || late[0].Timestamp != 900 {
+		t.Fatalf("late: %+v, topic holds %d", q.Stats, len(late))
+	}
+	d := mustExec(t, e, nil, "DESCRIBE per_sec EXTENDED;")[0].(*SourceDescriptionEntity).SourceDescription
+	if !strings.Contains(d.Statistics, "late-records: 1") {
+		t.Fatalf("statistics %q", d.Statistics)
+	}
+}

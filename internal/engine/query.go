@@ -32,6 +32,7 @@ type persistentQuery struct {
 	// inputs[i] is the partition tasks[i] reads, in stage order.
 	inputs         []log.TopicPartition
 	internalTopics []string
+	lateTopic      string
 	props          map[string]string
 
 	cancel context.CancelFunc
@@ -78,6 +79,19 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	}
 	reset := e.offsetReset(sess)
 	stateful := p.Aggregate != nil
+	if p.Aggregate != nil && p.Aggregate.Window != nil {
+		// Records past a window's grace period go to a topic of the query.
+		q.lateTopic = lateTopic(id)
+		if err := e.log.CreateTopic(ctx, q.lateTopic, log.TopicConfig{Partitions: 1}); err != nil && !errors.Is(err, log.ErrTopicExists) {
+			return nil, asStmtError(err)
+		}
+	}
+	withLate := func(pl *exec.Pipeline) *exec.Pipeline {
+		if q.lateTopic != "" {
+			pl.SendLateRecordsTo(e.log, q.lateTopic)
+		}
+		return pl
+	}
 	toSink := func(pl *exec.Pipeline) exec.Sink {
 		out := exec.NewTopicSink(e.log, sink.Topic, int32(len(sinkInfo.Partitions)), sink.Schema, key, value, timestamp, pl)
 		if e.manual {
@@ -90,7 +104,7 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 		if err != nil {
 			return nil, asStmtError(err)
 		}
-		if err := e.addTasks(ctx, q, pl, p.Source.Topic, reset, stateful, toSink); err != nil {
+		if err := e.addTasks(ctx, q, withLate(pl), p.Source.Topic, reset, stateful, toSink); err != nil {
 			q.closeTasks()
 			return nil, err
 		}
@@ -143,12 +157,15 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	if err := second.SetStage(exec.StageAggregate); err != nil {
 		return nil, asStmtError(err)
 	}
-	if err := e.addTasks(ctx, q, second, topic, "earliest", true, toSink); err != nil {
+	if err := e.addTasks(ctx, q, withLate(second), topic, "earliest", true, toSink); err != nil {
 		q.closeTasks()
 		return nil, err
 	}
 	return q, nil
 }
+
+// lateTopic names the topic of a windowed query's late records.
+func lateTopic(queryID string) string { return "sluice-" + queryID + "-late-records" }
 
 // repartitionTopic names a query's internal repartition topic.
 func repartitionTopic(queryID string) string { return "_sluice-" + queryID + "-repartition" }
@@ -454,15 +471,21 @@ func (e *Engine) Queries() []QueryInfo {
 	out := make([]QueryInfo, 0, len(e.queries))
 	for _, q := range e.queries {
 		out = append(out, QueryInfo{ID: q.id, Statement: q.statement, Sources: []string{q.plan.Source.Name},
-			Sink: q.sink.Name, SinkTopic: q.sink.Topic, State: q.state(), Stats: statsOf(q.stats),
+			Sink: q.sink.Name, SinkTopic: q.sink.Topic, State: q.state(), Stats: q.statistics(),
 			Repartitioned: len(q.internalTopics) > 0, InternalTopics: q.internalTopics})
 	}
 	return out
 }
 
+func (q *persistentQuery) statistics() QueryStats {
+	st := statsOf(q.stats)
+	st.LateTopic = q.lateTopic
+	return st
+}
+
 func statsOf(s *exec.Stats) QueryStats {
 	snap := s.Snapshot()
-	st := QueryStats{MessagesPerSec: snap.MessagesPerSec, TotalMessages: snap.Total, Failed: snap.Failed}
+	st := QueryStats{MessagesPerSec: snap.MessagesPerSec, TotalMessages: snap.Total, Failed: snap.Failed, LateRecords: snap.Late}
 	if !snap.Last.IsZero() {
 		st.LastMessageTime = snap.Last.Format(time.RFC3339Nano)
 	}

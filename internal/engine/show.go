@@ -183,7 +183,7 @@ func (e *Engine) sourceDescription(src *catalog.Source, extended bool) SourceDes
 				if d.QueryStats == nil {
 					d.QueryStats = map[string]QueryStats{}
 				}
-				st := statsOf(q.stats)
+				st := q.statistics()
 				d.QueryStats[q.id] = st
 				total += st.TotalMessages
 				failed += st.Failed
@@ -209,6 +209,9 @@ func statsLine(stats map[string]QueryStats) string {
 	for _, id := range ids {
 		st := stats[id]
 		s := id + ": messages-per-sec: " + formatRate(st.MessagesPerSec) + " total-messages: " + itoa(st.TotalMessages)
+		if st.LateTopic != "" {
+			s += " late-records: " + itoa(st.LateRecords) + " (in " + st.LateTopic + ")"
+		}
 		if st.LastMessageTime != "" {
 			s += " last-message: " + st.LastMessageTime
 		}
@@ -299,7 +302,7 @@ func (e *Engine) explain(sess *Session, text string, s *ast.Explain) (Entity, er
 		if q == nil {
 			return nil, stmtErrorf(s.QueryID.Pos, "Query with id:%s does not exist, use SHOW QUERIES to view the full set of running queries.", s.QueryID.Name)
 		}
-		st := statsOf(q.stats)
+		st := q.statistics()
 		return e.queryDescription(text, q.id, q.statement, q.plan, q.sink, q.state(), &st), nil
 	}
 	var q *ast.Query

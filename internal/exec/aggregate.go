@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"sort"
@@ -196,7 +197,7 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 	for start := first; start <= ts; start += w.Advance {
 		end := start + w.Size
 		if ag.streamTime >= end+w.Grace {
-			pl.Stats.late()
+			pl.late(rec)
 			continue
 		}
 		if err := ag.update(keys, args, start, end, rec, ts, undo, emit); err != nil {
@@ -312,7 +313,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 	a := pl.Plan.Aggregate
 	gap := a.Window.Size
 	if ag.streamTime >= ts+gap+a.Window.Grace && ts < ag.streamTime {
-		pl.Stats.late()
+		pl.late(rec)
 		return nil
 	}
 	var err error
@@ -510,4 +511,24 @@ func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit f
 		emit = discard
 	}
 	return st.agg.apply(in, rec, rec.Timestamp, op != "", emit)
+}
+
+// late counts a record that came after its window closed and, when the
+// query has a late-records topic, writes it there as it was read: late
+// records are never dropped silently.
+func (pl *Pipeline) late(rec *log.Record) {
+	pl.Stats.late()
+	if pl.LateTopic == "" || pl.lateLog == nil {
+		return
+	}
+	r := log.Record{Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp, Headers: rec.Headers}
+	if _, err := pl.lateLog.Append(context.Background(), pl.LateTopic, 0, []log.Record{r}); err != nil {
+		pl.fail(rec, "processing", fmt.Sprintf("Cannot write a late record to %s: %v", pl.LateTopic, err))
+	}
+}
+
+// SendLateRecordsTo makes the pipeline write its late records to topic,
+// which has one partition, in l.
+func (pl *Pipeline) SendLateRecordsTo(l log.Log, topic string) {
+	pl.lateLog, pl.LateTopic = l, topic
 }

@@ -45,6 +45,9 @@ type Pipeline struct {
 	// part of the aggregation this pipeline runs.
 	groupKey serde.Format
 	stage    Stage
+	// LateTopic receives the records that came after their window closed.
+	LateTopic string
+	lateLog   log.Log
 }
 
 // NewPipeline prepares a plan to run.
