@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/exec"
+	"github.com/sluicedata/sluice/internal/expr"
 	"github.com/sluicedata/sluice/internal/plan"
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/types"
@@ -38,7 +40,12 @@ func (e *Engine) pull(sess *Session, s *ast.Query) (*Stream, error) {
 	if p.Aggregate != nil {
 		return nil, stmtErrorf(s.Pos, "Pull queries don't support aggregate functions.")
 	}
-	rows, err := e.pullRows(context.Background(), p)
+	var rows []types.Row
+	if q := e.aggregationWriting(p.Source); q != nil {
+		rows, err = e.pullFromState(p, q, s.Where)
+	} else {
+		rows, err = e.pullRows(context.Background(), p)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -135,4 +142,133 @@ func cloneRow(r types.Row) types.Row {
 		out[i] = exec.CloneValue(v)
 	}
 	return out
+}
+
+// aggregationWriting returns the running aggregation whose groups are
+// table src's rows, when there is one to read them from: with EMIT FINAL
+// the table holds only closed windows, which its topic has.
+func (e *Engine) aggregationWriting(src *catalog.Source) *persistentQuery {
+	if src.Kind != catalog.Table {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, q := range e.queries {
+		if q.sink.Name == src.Name && q.plan.Aggregate != nil && q.plan.Emit != ast.EmitFinal && !strings.HasPrefix(q.id, "INSERTQUERY_") {
+			return q
+		}
+	}
+	return nil
+}
+
+// pullFromState answers a pull query from the groups an aggregation
+// holds: a lookup of one group when the WHERE clause fixes every key
+// column, a scan otherwise.
+func (e *Engine) pullFromState(p *plan.Query, q *persistentQuery, where ast.Expr) ([]types.Row, error) {
+	keys := lookupKey(where, p.Source)
+	type keyed struct {
+		sort string
+		row  types.Row
+	}
+	var out []keyed
+	nk := p.Source.Schema.KeyLen()
+	for _, t := range q.tasks {
+		groups, err := t.Groups(keys)
+		if err != nil {
+			return nil, asStmtError(err)
+		}
+		for _, g := range groups {
+			// The pull query's input row: the table's row, then its
+			// pseudo-columns (unknown here) and window bounds.
+			in := append(g.Row, types.Null(), types.Null(), types.Null())
+			in = append(in, g.Window...)
+			if p.Where != nil {
+				v, err := p.Where.Eval(in)
+				if err != nil || v.IsNull() || !v.Bool() {
+					continue
+				}
+			}
+			row := make(types.Row, len(p.Value))
+			for i, o := range p.Value {
+				v, err := o.Expr.Eval(in)
+				if err != nil {
+					v = types.Null()
+				}
+				row[i] = v
+			}
+			out = append(out, keyed{sort: types.Row(append(g.Row[:nk:nk], g.Window...)).String(), row: row})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].sort < out[j].sort })
+	rows := make([]types.Row, len(out))
+	for i, k := range out {
+		rows[i] = k.row
+	}
+	return rows, nil
+}
+
+// lookupKey returns the key a WHERE clause fixes, when it is a
+// conjunction holding KEYCOL = literal for each key column of src; nil
+// otherwise.
+func lookupKey(where ast.Expr, src *catalog.Source) types.Row {
+	if where == nil {
+		return nil
+	}
+	keyCols := src.KeyColumns()
+	found := make(types.Row, len(keyCols))
+	set := make([]bool, len(keyCols))
+	var visit func(e ast.Expr)
+	visit = func(e ast.Expr) {
+		b, ok := e.(*ast.Binary)
+		if !ok {
+			return
+		}
+		if b.Op == ast.And {
+			visit(b.L)
+			visit(b.R)
+			return
+		}
+		if b.Op != ast.Eq {
+			return
+		}
+		ref, lit := b.L, b.R
+		if _, isRef := ref.(*ast.ColumnRef); !isRef {
+			ref, lit = b.R, b.L
+		}
+		r, ok := ref.(*ast.ColumnRef)
+		if !ok {
+			return
+		}
+		for i, c := range keyCols {
+			if c.Name != r.Name.Name {
+				continue
+			}
+			ce, err := expr.Compile(&ast.Cast{X: lit, Type: &ast.NamedType{Name: ast.Ident{Name: c.Type.String()}}}, expr.Env{Schema: emptySchema})
+			if err != nil || !isConstant(lit) {
+				return
+			}
+			v, err := ce.Eval(nil)
+			if err != nil || v.IsNull() {
+				return
+			}
+			found[i], set[i] = v, true
+		}
+	}
+	visit(where)
+	for _, ok := range set {
+		if !ok {
+			return nil
+		}
+	}
+	return found
+}
+
+func isConstant(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.StringLit, *ast.IntegerLit, *ast.DecimalLit, *ast.DoubleLit, *ast.BoolLit:
+		return true
+	case *ast.Unary:
+		return isConstant(x.X)
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/log"
@@ -64,6 +65,7 @@ func RepartitionFormats(p *plan.Query) (key, value serde.Format, err error) {
 // aggregator holds the groups of one task. States live in memory,
 // keyed by the group key's JSON bytes and the window start.
 type aggregator struct {
+	mu     sync.Mutex // held by the task while it applies a batch
 	pl     *Pipeline
 	groups map[string]*group
 	prev   map[string]types.Row // a table source's last row per key
@@ -531,4 +533,76 @@ func (pl *Pipeline) late(rec *log.Record) {
 // which has one partition, in l.
 func (pl *Pipeline) SendLateRecordsTo(l log.Log, topic string) {
 	pl.lateLog, pl.LateTopic = l, topic
+}
+
+// Group is one group's current result, for pull queries: the output row
+// of the query that aggregates (its key and value columns) and, when
+// windowed, the window.
+type Group struct {
+	Row    types.Row
+	Window []types.Value
+}
+
+// Groups returns the task's current groups whose key columns equal keys
+// (all of them when keys is nil), leaving out those that HAVING rejects
+// and, with EMIT FINAL, those not yet emitted. The rows are copies.
+func (t *Task) Groups(keys types.Row) ([]Group, error) {
+	ag := t.st.agg
+	if ag == nil || ag.pl.stage == StageRepartition {
+		return nil, nil
+	}
+	ag.mu.Lock()
+	defer ag.mu.Unlock()
+	p := ag.pl.Plan
+	var prefix string
+	if keys != nil {
+		b, err := ag.pl.groupKey.Encode(nil, keys)
+		if err != nil {
+			return nil, err
+		}
+		prefix = string(b)
+	}
+	var out []Group
+	add := func(g *group) {
+		if keys != nil && !g.keys.Equal(keys) {
+			return
+		}
+		if p.Emit == ast.EmitFinal {
+			return
+		}
+		result := ag.result(g)
+		if !ag.passes(g) {
+			return
+		}
+		row := make(types.Row, 0, len(p.Key)+len(p.Value))
+		for _, e := range append(append([]plan.Output(nil), p.Key...), p.Value...) {
+			v, err := e.Expr.Eval(result)
+			if err != nil {
+				v = types.Null()
+			}
+			row = append(row, CloneValue(v))
+		}
+		gr := Group{Row: row}
+		if p.Aggregate.Window != nil {
+			gr.Window = []types.Value{types.BigInt(g.start), types.BigInt(g.end)}
+		}
+		out = append(out, gr)
+	}
+	if keys != nil && p.Aggregate.Window == nil {
+		// A key lookup of an unwindowed table is one map access.
+		var id [8]byte
+		if g, ok := ag.groups[prefix+string(id[:])]; ok {
+			add(g)
+		}
+		return out, nil
+	}
+	for _, g := range ag.groups {
+		add(g)
+	}
+	for _, ss := range ag.sessions {
+		for _, g := range ss {
+			add(g)
+		}
+	}
+	return out, nil
 }

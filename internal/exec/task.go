@@ -85,6 +85,26 @@ func (t *Task) Step(ctx context.Context) error {
 	}
 	ctx = context.WithoutCancel(ctx)
 	t.pl.Stats.consumed(len(recs))
+	if err := t.processBatch(recs); err != nil {
+		return err
+	}
+	if err := t.sink.Flush(ctx); err != nil {
+		return err
+	}
+	if t.CommitInterval > 0 && t.pl.Stats.clock.Now().Sub(t.lastCommit) < t.CommitInterval {
+		return nil
+	}
+	return t.Commit(ctx)
+}
+
+// processBatch runs a batch of records through the pipeline. Pull
+// queries read an aggregation's groups while the task changes them, so
+// the task holds its groups' lock meanwhile (and not while it writes).
+func (t *Task) processBatch(recs []log.Record) error {
+	if ag := t.st.agg; ag != nil {
+		ag.mu.Lock()
+		defer ag.mu.Unlock()
+	}
 	for i := range recs {
 		emit := t.emit
 		if recs[i].Offset < t.restoreUntil {
@@ -94,13 +114,7 @@ func (t *Task) Step(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := t.sink.Flush(ctx); err != nil {
-		return err
-	}
-	if t.CommitInterval > 0 && t.pl.Stats.clock.Now().Sub(t.lastCommit) < t.CommitInterval {
-		return nil
-	}
-	return t.Commit(ctx)
+	return nil
 }
 
 // Commit stores the task's input position, if it moved since the last
