@@ -398,3 +398,52 @@ CREATE TABLE per_sec AS SELECT k, COUNT(*) AS c FROM s WINDOW TUMBLING (SIZE 1 S
 		t.Fatalf("statistics %q", d.Statistics)
 	}
 }
+
+// Windows older than the retention are forgotten: the table keeps the
+// recent ones only.
+func TestWindowRetention(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');
+CREATE TABLE per_sec AS SELECT k, COUNT(*) AS c FROM s
+  WINDOW TUMBLING (SIZE 1 SECOND, RETENTION 10 SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY k;`)
+	var recs []log.Record
+	for i := 0; i < 3000; i++ {
+		recs = append(recs, log.Record{Key: []byte("a"), Value: []byte(`{"n":1}`), Timestamp: int64(i) * 100})
+	}
+	ctx := context.Background()
+	if _, err := l.Append(ctx, "s", 0, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Query(ctx, nil, "SELECT k, c, WINDOWSTART FROM per_sec;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		r, err := st.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if start := r.Values[2].BigInt(); start < 299_900-10_000-1_000-purgeSlack {
+			t.Fatalf("window %d outlived its retention", start)
+		}
+		n++
+	}
+	// 300 windows were made; the last purge pass ran 952 records (95 s)
+	// before the end and kept the 10 s of retention before it.
+	if n == 0 || n > 10+1+95+1 {
+		t.Fatalf("%d windows kept", n)
+	}
+}
+
+// purgeSlack is how far behind a retention pass may lag, in event time:
+// passes run every 1024 records, 100 ms apart here.
+const purgeSlack = 1024 * 100

@@ -79,7 +79,9 @@ type aggregator struct {
 	pending  map[*group]struct{}
 	changes  int64
 	flushing bool
-	scratch  []byte
+	// sincePurge counts the records since the last retention pass.
+	sincePurge int
+	scratch    []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
 }
@@ -206,7 +208,48 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 			return err
 		}
 	}
+	ag.purgeExpired()
 	return ag.flushClosed(emit)
+}
+
+// purgeEvery spaces the retention passes over the windows, in records.
+const purgeEvery = 1024
+
+// purgeExpired forgets, every purgeEvery records, the windows older than
+// the retention (RETENTION, or by default one day and at least the size
+// plus the grace period): their results are final and no late record can
+// reach them any more.
+func (ag *aggregator) purgeExpired() {
+	ag.sincePurge++
+	if ag.sincePurge < purgeEvery {
+		return
+	}
+	ag.sincePurge = 0
+	w := ag.pl.Plan.Aggregate.Window
+	retention := w.Retention
+	if !w.RetentionSet {
+		retention = max(plan.DefaultRetention, w.Size+w.Grace)
+	}
+	for id, g := range ag.groups {
+		if g.end+retention <= ag.streamTime {
+			if _, pending := ag.pending[g]; !pending {
+				delete(ag.groups, id)
+			}
+		}
+	}
+	for k, ss := range ag.sessions {
+		kept := ss[:0]
+		for _, g := range ss {
+			if _, pending := ag.pending[g]; pending || g.end+retention > ag.streamTime {
+				kept = append(kept, g)
+			}
+		}
+		if len(kept) == 0 {
+			delete(ag.sessions, k)
+		} else {
+			ag.sessions[k] = kept
+		}
+	}
 }
 
 // flushClosed emits, with EMIT FINAL, the final result of every window
@@ -366,6 +409,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 	if err := ag.emit(merged, result, merged.end, false, emit); err != nil {
 		return err
 	}
+	ag.purgeExpired()
 	return ag.flushClosed(emit)
 }
 

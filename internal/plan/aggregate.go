@@ -50,6 +50,11 @@ type Window struct {
 // ksqlDB: 24 hours.
 const DefaultGrace = int64(24 * time.Hour / time.Millisecond)
 
+// DefaultRetention is how long a window's state is kept when RETENTION is
+// not given (at least its size plus the grace period): one day, as in
+// ksqlDB's documentation.
+const DefaultRetention = int64(24 * time.Hour / time.Millisecond)
+
 func groupName(i int) string { return fmt.Sprintf("KSQL_GROUP_%d", i) }
 func aggName(i int) string   { return fmt.Sprintf("KSQL_AGG_VARIABLE_%d", i) }
 
