@@ -447,3 +447,34 @@ CREATE TABLE per_sec AS SELECT k, COUNT(*) AS c FROM s
 // purgeSlack is how far behind a retention pass may lag, in event time:
 // passes run every 1024 records, 100 ms apart here.
 const purgeSlack = 1024 * 100
+
+// A push query may aggregate: every change of a group is a row.
+func TestPushAggregation(t *testing.T) {
+	e, _ := openManual(t)
+	mustExec(t, e, nil, `CREATE STREAM s (k STRING KEY, page STRING) WITH (kafka_topic='s', partitions=2, value_format='JSON');`)
+	for _, p := range []string{"a", "b", "a"} {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO s (k, page) VALUES ('%s', '%s');", p+"k", p))
+	}
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := e.Query(ctx, sess, "SELECT page, COUNT(*) AS n FROM s GROUP BY page EMIT CHANGES LIMIT 3;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int64{}
+	for {
+		r, err := st.Next(ctx)
+		if errors.Is(err, ErrLimitReached) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[r.Values[0].Str()] = r.Values[1].BigInt()
+	}
+	if counts["a"] != 2 || counts["b"] != 1 {
+		t.Fatalf("counts %v", counts)
+	}
+}

@@ -81,9 +81,6 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Aggregate != nil {
-		return nil, stmtErrorf(s.Pos, "Push queries with GROUP BY are not supported yet: create a table with CREATE TABLE ... AS SELECT and follow its topic")
-	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(p.Source.Name), e.nextPush.Add(1))
 	pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, exec.NewStats(e.clock))
 	if err != nil {
@@ -97,6 +94,7 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 	}
 	rows := make(chan types.Row, 256)
 	tq := &transientQuery{id: id, cancel: cancel, failed: make(chan error, 1)}
+	var first *exec.Task
 	for part, off := range offsets {
 		r, err := e.log.OpenReader(ctx, p.Source.Topic, int32(part), off)
 		if err != nil {
@@ -104,6 +102,12 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 			return nil, err
 		}
 		t := exec.NewTask(pl, r, exec.NewChanSink(ctx, rows), nil)
+		if first == nil {
+			first = t
+		} else if p.Aggregate != nil {
+			// One set of groups for all partitions.
+			t.ShareGroups(first)
+		}
 		tq.wg.Add(1)
 		go func() {
 			defer tq.wg.Done()
@@ -132,7 +136,10 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 // isSourceKeyRef tells whether output column i is a source key column
 // selected as it is, which the REST header marks as KEY.
 func isSourceKeyRef(p *plan.Query, i int) bool {
-	v := p.Value[i]
+	if i < len(p.Key) {
+		return true // an aggregation's group columns
+	}
+	v := p.Value[i-len(p.Key)]
 	for _, k := range p.Source.KeyColumns() {
 		if v.Name == k.Name && (v.SQL == k.Name || v.SQL == types.QuoteIdentifier(k.Name) || strings.HasSuffix(v.SQL, "."+k.Name)) {
 			return true

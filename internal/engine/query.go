@@ -150,7 +150,7 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 		q.closeTasks()
 		return nil, err
 	}
-	second, err := exec.NewPipeline(id, p, e.functions, e.proclog, exec.NewStats(e.clock))
+	second, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
 	if err != nil {
 		return nil, asStmtError(err)
 	}

@@ -58,6 +58,11 @@ func (t *Task) RestoreUntil(offset int64) {
 
 func discard(*Out) error { return nil }
 
+// ShareGroups makes t aggregate into o's groups: a transient aggregation
+// reads every partition into one set of groups, without a repartition
+// topic. The tasks take turns, each holding the groups' lock per batch.
+func (t *Task) ShareGroups(o *Task) { t.st.agg = o.st.agg }
+
 // Position is the offset of the next input record.
 func (t *Task) Position() int64 { return t.reader.Position() }
 
@@ -84,7 +89,10 @@ func (t *Task) Step(ctx context.Context) error {
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)
-	t.pl.Stats.consumed(len(recs))
+	if t.pl.stage != StageAggregate {
+		// A query's records are counted once, where they enter it.
+		t.pl.Stats.consumed(len(recs))
+	}
 	if err := t.processBatch(recs); err != nil {
 		return err
 	}
