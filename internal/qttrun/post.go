@@ -208,41 +208,10 @@ func parseSchema(s string, ms *catalog.Metastore) (*types.Schema, error) {
 
 // resolveType is expr.ResolveType with the custom types of the metastore.
 func resolveType(t ast.Type, ms *catalog.Metastore) (types.Type, error) {
-	switch t := t.(type) {
-	case *ast.ArrayType:
-		e, err := resolveType(t.Elem, ms)
-		if err != nil {
-			return e, err
-		}
-		return types.ArrayType(e), nil
-	case *ast.MapType:
-		k, err := resolveType(t.Key, ms)
-		if err != nil {
-			return k, err
-		}
-		v, err := resolveType(t.Value, ms)
-		if err != nil {
-			return v, err
-		}
-		return types.MapType(k, v), nil
-	case *ast.StructType:
-		fs := make([]types.Field, len(t.Fields))
-		for i, f := range t.Fields {
-			ft, err := resolveType(f.Type, ms)
-			if err != nil {
-				return ft, err
-			}
-			fs[i] = types.Field{Name: f.Name.Name, Type: ft}
-		}
-		return types.StructType(fs...)
-	case *ast.NamedType:
-		if ms != nil && len(t.Params) == 0 {
-			if ct, ok := ms.Type(t.Name.Name); ok {
-				return ct, nil
-			}
-		}
+	if ms == nil {
+		return expr.ResolveType(t)
 	}
-	return expr.ResolveType(t)
+	return expr.ResolveTypeIn(t, ms.Type)
 }
 
 func sameSet(a, b []string) bool {
