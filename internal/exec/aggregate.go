@@ -114,30 +114,40 @@ func groupKeyFormat(a *plan.Aggregation) (serde.Format, error) {
 // row takes a filtered input row (pass false when the row was deleted or
 // filtered out of a table) and applies it.
 func (ag *aggregator) row(in types.Row, rec *log.Record, ts int64, present bool, emit func(*Out) error) error {
-	pl := ag.pl
-	if pl.Plan.Source.Kind == catalog.Table {
-		// Retract the key's previous row before applying the new one.
+	return ag.change(in, rec, present, func(r types.Row, op string) error {
+		e := emit
+		if op == opUndoQuiet {
+			e = discard
+		}
+		return ag.apply(r, rec, ts, op != "", e)
+	})
+}
+
+// change turns a source record into the rows to apply: for a table, the
+// key's previous row first, as a retraction (opUndoQuiet when the new row
+// stays in its group, which then changes once, as in Kafka Streams), then
+// the new row unless it was deleted; for a stream, the row.
+func (ag *aggregator) change(in types.Row, rec *log.Record, present bool, apply func(r types.Row, op string) error) error {
+	if ag.pl.Plan.Source.Kind == catalog.Table {
 		id := string(rec.Key)
 		if old, ok := ag.prev[id]; ok {
 			delete(ag.prev, id)
-			// A row that stays in its group changes it once: the
-			// retraction is not emitted on its own, as in Kafka Streams.
-			retractEmit := emit
+			op := opUndo
 			if present && ag.sameGroup(old, in) {
-				retractEmit = discard
+				op = opUndoQuiet
 			}
-			if err := ag.apply(old, rec, ts, true, retractEmit); err != nil {
+			if err := apply(old, op); err != nil {
 				return err
 			}
 		}
-		if !present {
-			return nil
+		if present {
+			ag.prev[id] = cloneRow(in)
 		}
-		ag.prev[id] = cloneRow(in)
-	} else if !present {
+	}
+	if !present {
 		return nil
 	}
-	return ag.apply(in, rec, ts, false, emit)
+	return apply(in, "")
 }
 
 // sameGroup tells whether two input rows fall in the same group.
@@ -487,27 +497,9 @@ func cloneRow(r types.Row) types.Row {
 // repartition writes a filtered row to the repartition topic, keyed by
 // its group; a table's previous row goes first, as a retraction.
 func (ag *aggregator) repartition(in types.Row, rec *log.Record, ts int64, present bool, emit func(*Out) error) error {
-	pl := ag.pl
-	if pl.Plan.Source.Kind == catalog.Table {
-		id := string(rec.Key)
-		if old, ok := ag.prev[id]; ok {
-			delete(ag.prev, id)
-			op := opUndo
-			if present && ag.sameGroup(old, in) {
-				op = opUndoQuiet
-			}
-			if err := ag.forward(old, rec, ts, op, emit); err != nil {
-				return err
-			}
-		}
-		if !present {
-			return nil
-		}
-		ag.prev[id] = cloneRow(in)
-	} else if !present {
-		return nil
-	}
-	return ag.forward(in, rec, ts, "", emit)
+	return ag.change(in, rec, present, func(r types.Row, op string) error {
+		return ag.forward(r, rec, ts, op, emit)
+	})
 }
 
 // Operations a repartition record's opHeader names; none means add.
