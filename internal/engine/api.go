@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/types"
@@ -138,5 +137,3 @@ type QueryInfo struct {
 	State          string // RUNNING, PAUSED, ERROR
 	Stats          QueryStats
 }
-
-var errNotImplemented = fmt.Errorf("not implemented")

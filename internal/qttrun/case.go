@@ -87,9 +87,6 @@ func runCase(ctx context.Context, c qtt.Case) string {
 		}
 	}
 	if err != nil {
-		if isNotImplemented(err) {
-			return "engine: " + err.Error()
-		}
 		if exp == nil {
 			return "unexpected error: " + oneLine(err.Error())
 		}
@@ -185,12 +182,6 @@ func postStateOf(ctx context.Context, e *engine.Engine, l log.Log) (postState, e
 		}
 	}
 	return st, nil
-}
-
-// isNotImplemented reports an engine feature that does not exist yet: it
-// fails the case whatever the test expected.
-func isNotImplemented(err error) bool {
-	return strings.Contains(err.Error(), "not implemented")
 }
 
 func oneLine(s string) string {

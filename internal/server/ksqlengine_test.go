@@ -23,21 +23,13 @@ func TestKsqlRealEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := &testServer{t: t, s: s, log: eng.Log(), reg: eng.Metrics()}
-	skipUnimplemented := func(body string) {
-		t.Helper()
-		if strings.Contains(body, "not implemented") {
-			t.Skipf("the engine does not run this yet: %s", body)
-		}
-	}
 
 	w := ts.post("/ksql", "application/json", `{"ksql":"CREATE STREAM S (ID STRING KEY, N INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);"}`)
-	skipUnimplemented(w.Body.String())
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"@type":"currentStatus"`) {
 		t.Fatalf("CREATE STREAM: %d %s", w.Code, w.Body)
 	}
 
 	w = ts.post("/inserts-stream", "application/json", "{\"target\":\"S\"}\n{\"ID\":\"a\",\"N\":1}\n{\"ID\":\"b\",\"N\":2}\n{\"ID\":\"c\",\"N\":\"x\"}\n")
-	skipUnimplemented(w.Body.String())
 	lines := strings.Split(strings.TrimSuffix(w.Body.String(), "\n"), "\n")
 	if w.Code != 200 || len(lines) != 3 || lines[0] != `{"status":"ok","seq":0}` || lines[1] != `{"status":"ok","seq":1}` ||
 		!strings.HasPrefix(lines[2], `{"status":"error","seq":2,"error_code":`) {
@@ -45,7 +37,6 @@ func TestKsqlRealEngine(t *testing.T) {
 	}
 
 	w = ts.post("/query", "application/json", `{"ksql":"SELECT * FROM S EMIT CHANGES LIMIT 2;","streamsProperties":{"auto.offset.reset":"earliest"}}`)
-	skipUnimplemented(w.Body.String())
 	expect(t, w, 200, "[{\"header\":{\"queryId\":\""+queryIDOf(t, w.Body.String())+"\",\"schema\":\"`ID` STRING KEY, `N` INTEGER\"}},\n"+
 		`{"row":{"columns":["a",1]}},`+"\n"+`{"row":{"columns":["b",2]}},`+"\n"+`{"finalMessage":"Limit Reached"}]`)
 
