@@ -81,7 +81,9 @@ type aggregator struct {
 	flushing bool
 	// sincePurge counts the records since the last retention pass.
 	sincePurge int
-	scratch    []byte
+	// in is the input row being applied.
+	in      types.Row
+	scratch []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
 }
@@ -165,7 +167,7 @@ func (ag *aggregator) sameGroup(a, b types.Row) bool {
 // apply adds (or, undo, removes) one input row to its group's windows.
 func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
 	pl := ag.pl
-	ag.headers = rec.Headers
+	ag.headers, ag.in = rec.Headers, in
 	a := pl.Plan.Aggregate
 	keys := make(types.Row, len(a.GroupBy))
 	for i, g := range a.GroupBy {
@@ -211,7 +213,7 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 	for start := first; start <= ts; start += w.Advance {
 		end := start + w.Size
 		if ag.streamTime >= end+w.Grace {
-			pl.late(rec)
+			pl.late(rec, in)
 			continue
 		}
 		if err := ag.update(keys, args, start, end, rec, ts, undo, emit); err != nil {
@@ -271,9 +273,6 @@ func (ag *aggregator) flushClosed(emit func(*Out) error) error {
 		return nil
 	}
 	closeOf := func(g *group) int64 {
-		if a.Window.Kind == ast.Session {
-			return g.end + a.Window.Size + a.Window.Grace
-		}
 		return g.end + a.Window.Grace
 	}
 	var closed []*group
@@ -367,10 +366,6 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 	pl := ag.pl
 	a := pl.Plan.Aggregate
 	gap := a.Window.Size
-	if ag.streamTime >= ts+gap+a.Window.Grace && ts < ag.streamTime {
-		pl.late(rec)
-		return nil
-	}
 	var err error
 	ag.scratch, err = pl.groupKey.Encode(ag.scratch[:0], keys)
 	if err != nil {
@@ -378,13 +373,27 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		return nil
 	}
 	gk := string(ag.scratch)
+	overlaps := func(s *group) bool { return s.end+gap >= ts && s.start-gap <= ts }
+	// As Kafka Streams does, a record is late when the session it would
+	// make, merged with those within the gap, ends before stream time
+	// minus the grace period.
+	end := ts
+	for _, s := range ag.sessions[gk] {
+		if overlaps(s) {
+			end = max(end, s.end)
+		}
+	}
+	if end < ag.streamTime-a.Window.Grace {
+		pl.late(rec, ag.in)
+		return nil
+	}
 	merged := &group{keys: keys, start: ts, end: ts, states: make([]types.Value, len(a.Calls))}
 	for i, c := range a.Calls {
 		merged.states[i] = c.Fn.Init()
 	}
 	var kept []*group
 	for _, s := range ag.sessions[gk] {
-		if s.end+gap < ts || s.start-gap > ts {
+		if !overlaps(s) {
 			kept = append(kept, s)
 			continue
 		}
@@ -552,14 +561,32 @@ func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit f
 }
 
 // late counts a record that came after its window closed and, when the
-// query has a late-records topic, writes it there as it was read: late
-// records are never dropped silently.
-func (pl *Pipeline) late(rec *log.Record) {
+// query has a late-records topic, writes it there as the source holds it:
+// late records are never dropped silently. After a repartition the record
+// at hand is the repartition topic's, so the source's record is written
+// again from the input row, in the source's formats.
+func (pl *Pipeline) late(rec *log.Record, in types.Row) {
 	pl.Stats.late()
 	if pl.LateTopic == "" || pl.lateLog == nil {
 		return
 	}
 	r := log.Record{Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp, Headers: rec.Headers}
+	if pl.stage == StageAggregate {
+		src := pl.Plan.Source
+		nk := src.Schema.KeyLen()
+		key, err := pl.key.Encode(nil, in[:nk])
+		if err != nil {
+			return
+		}
+		value, err := pl.sourceValue.Encode(nil, in[src.Schema.ValueStart():src.Schema.Len()])
+		if err != nil {
+			return
+		}
+		if nk == 0 {
+			key = nil
+		}
+		r.Key, r.Value = key, value
+	}
 	if _, err := pl.lateLog.Append(context.Background(), pl.LateTopic, 0, []log.Record{r}); err != nil {
 		pl.fail(rec, "processing", fmt.Sprintf("Cannot write a late record to %s: %v", pl.LateTopic, err))
 	}

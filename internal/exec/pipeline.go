@@ -48,6 +48,9 @@ type Pipeline struct {
 	// LateTopic receives the records that came after their window closed.
 	LateTopic string
 	lateLog   log.Log
+	// sourceValue is the source's value format, kept when an aggregation's
+	// second stage reads the repartition topic's instead.
+	sourceValue serde.Format
 }
 
 // NewPipeline prepares a plan to run.
@@ -90,7 +93,7 @@ func (pl *Pipeline) SetStage(s Stage) error {
 		if err != nil {
 			return err
 		}
-		pl.value = value
+		pl.sourceValue, pl.value = pl.value, value
 	}
 	return nil
 }
