@@ -25,6 +25,8 @@ func Workloads() []Workload {
 		logRead(),
 		ingestHTTP(),
 		filterWorkload(),
+		rollupWorkload(),
+		pullLookup(),
 		nexmarkQ0(),
 		nexmarkQ1(),
 		nexmarkQ2(),

@@ -31,9 +31,9 @@ func (e *Engine) pull(sess *Session, s *ast.Query) (*Stream, error) {
 	case s.Emit == ast.EmitFinal:
 		return nil, stmtErrorf(s.Pos, "Pull queries don't support EMIT FINAL: use EMIT CHANGES for a push query")
 	}
-	e.mu.Lock()
+	// Binding reads the metastore, which guards itself: transient queries
+	// do not wait for statements.
 	p, err := e.binder().Bind(s, plan.Options{})
-	e.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}

@@ -75,9 +75,9 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 	if s.Emit != ast.EmitChanges {
 		return e.pull(sess, s)
 	}
-	e.mu.Lock()
+	// Binding reads the metastore, which guards itself: transient queries
+	// do not wait for statements.
 	p, err := e.binder().Bind(s, plan.Options{})
-	e.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}

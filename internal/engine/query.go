@@ -319,7 +319,9 @@ func (e *Engine) runTask(ctx context.Context, q *persistentQuery, t *exec.Task) 
 
 // commitInterval is how often a running task stores its input position;
 // a restart after a crash may repeat at most this much of its output.
-const commitInterval = 100 * time.Millisecond
+// Each commit is a durable write, which the tasks of a query take in
+// turn, so it is not much shorter than Kafka Streams' default allows.
+const commitInterval = time.Second
 
 // stop ends the query's tasks, waits for them and stores where they got.
 func (q *persistentQuery) stop() {

@@ -79,8 +79,10 @@ type aggregator struct {
 	pending  map[*group]struct{}
 	changes  int64
 	flushing bool
-	// sincePurge counts the records since the last retention pass.
+	// sincePurge counts the records since the last retention pass, and
+	// purgedAt is the stream time it ran at.
 	sincePurge int
+	purgedAt   int64
 	// in is the input row being applied.
 	in      types.Row
 	scratch []byte
@@ -99,7 +101,7 @@ type group struct {
 
 func newAggregator(pl *Pipeline) *aggregator {
 	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{},
-		pending: map[*group]struct{}{}, streamTime: -1 << 62}
+		pending: map[*group]struct{}{}, streamTime: -1 << 62, purgedAt: -1 << 62}
 }
 
 // groupKeyFormat encodes group keys for the state map: JSON, which is
@@ -227,10 +229,12 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 // purgeEvery spaces the retention passes over the windows, in records.
 const purgeEvery = 1024
 
-// purgeExpired forgets, every purgeEvery records, the windows older than
-// the retention (RETENTION, or by default one day and at least the size
-// plus the grace period): their results are final and no late record can
-// reach them any more.
+// purgeExpired forgets the windows older than the retention (RETENTION,
+// or by default one day and at least the size plus the grace period):
+// their results are final and no late record can reach them any more. A
+// pass walks every group, so it runs at most every purgeEvery records and
+// only once stream time has moved a tenth of the retention (or a window)
+// since the last pass.
 func (ag *aggregator) purgeExpired() {
 	ag.sincePurge++
 	if ag.sincePurge < purgeEvery {
@@ -242,6 +246,10 @@ func (ag *aggregator) purgeExpired() {
 	if !w.RetentionSet {
 		retention = max(plan.DefaultRetention, w.Size+w.Grace)
 	}
+	if ag.streamTime-ag.purgedAt < min(retention/10, w.Size) {
+		return
+	}
+	ag.purgedAt = ag.streamTime
 	for id, g := range ag.groups {
 		if g.end+retention <= ag.streamTime {
 			if _, pending := ag.pending[g]; !pending {
