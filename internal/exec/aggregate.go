@@ -83,8 +83,13 @@ type aggregator struct {
 	// purgedAt is the stream time it ran at.
 	sincePurge int
 	purgedAt   int64
-	// in is the input row being applied.
+	// in is the input row being applied; keys, args, argVals and fwd are
+	// scratch space for it.
 	in      types.Row
+	keys    types.Row
+	args    [][]types.Value
+	argVals []types.Value
+	fwd     types.Row
 	scratch []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
@@ -171,7 +176,10 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 	pl := ag.pl
 	ag.headers, ag.in = rec.Headers, in
 	a := pl.Plan.Aggregate
-	keys := make(types.Row, len(a.GroupBy))
+	// keys and args are scratch space, reused from row to row: a new
+	// group copies its keys; aggregate functions keep no argument slice
+	// (the values are cloned, as states may hold them).
+	keys := ag.keys[:0]
 	for i, g := range a.GroupBy {
 		v, err := g.Expr.Eval(in)
 		if err != nil {
@@ -183,18 +191,28 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 			pl.fail(rec, "processing", fmt.Sprintf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
 			return nil
 		}
-		keys[i] = CloneValue(v)
+		keys = append(keys, v)
 	}
-	args := make([][]types.Value, len(a.Calls))
+	ag.keys = keys
+	if cap(ag.args) < len(a.Calls) {
+		ag.args = make([][]types.Value, len(a.Calls))
+	}
+	args := ag.args[:len(a.Calls)]
+	flat := ag.argVals[:0]
 	for i, c := range a.Calls {
+		start := len(flat)
 		for _, e := range c.Args {
 			v, err := e.Eval(in)
 			if err != nil {
 				v = types.Null()
 			}
-			args[i] = append(args[i], CloneValue(v))
+			flat = append(flat, CloneValue(v))
 		}
+		args[i] = flat[start:len(flat):len(flat)]
 	}
+	// A grown buffer replaces the old one, which the slices taken before
+	// it grew keep alive until the next row.
+	ag.argVals = flat
 	if ts > ag.streamTime && !undo {
 		ag.streamTime = ts
 	}
@@ -330,7 +348,7 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		if undo {
 			return nil
 		}
-		g = &group{keys: keys, start: start, end: end, id: id, states: make([]types.Value, len(a.Calls))}
+		g = &group{keys: cloneRow(keys), start: start, end: end, id: id, states: make([]types.Value, len(a.Calls))}
 		for i, c := range a.Calls {
 			g.states[i] = c.Fn.Init()
 		}
@@ -395,7 +413,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		pl.late(rec, ag.in)
 		return nil
 	}
-	merged := &group{keys: keys, start: ts, end: ts, states: make([]types.Value, len(a.Calls))}
+	merged := &group{keys: cloneRow(keys), start: ts, end: ts, states: make([]types.Value, len(a.Calls))}
 	for i, c := range a.Calls {
 		merged.states[i] = c.Fn.Init()
 	}
@@ -528,7 +546,7 @@ const (
 func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string, emit func(*Out) error) error {
 	pl := ag.pl
 	a := pl.Plan.Aggregate
-	out := make(types.Row, 0, len(a.GroupBy)+len(in))
+	out := ag.fwd[:0]
 	for i, g := range a.GroupBy {
 		v, err := g.Expr.Eval(in)
 		if err != nil || v.IsNull() {
@@ -538,6 +556,7 @@ func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string
 		out = append(out, v)
 	}
 	out = append(out, in...)
+	ag.fwd = out
 	o := &Out{Row: out, Time: ts, Headers: rec.Headers}
 	if op != "" {
 		// The marker goes last, after the record's own headers.
