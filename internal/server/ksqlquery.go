@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/sluicedata/sluice/internal/engine"
@@ -288,6 +289,12 @@ func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, api *ksqlAPI, 
 	rw := rowsWriter{format: format, st: st}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", mediaType)
+	if st.id == "" && !st.print {
+		// A pull query's rows are all there when Query returns: the answer
+		// is written at once, in one write with its length.
+		s.writeComplete(w, ctx, rw)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	buf := rw.start(make([]byte, 0, 4096))
 	if _, err := w.Write(buf); err != nil {
@@ -320,6 +327,33 @@ func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, api *ksqlAPI, 
 			return
 		}
 	}
+}
+
+// writeComplete writes the whole answer of a query whose rows are all
+// known (a pull query) in one write.
+func (s *Server) writeComplete(w http.ResponseWriter, ctx context.Context, rw rowsWriter) {
+	buf := rw.start(nil)
+	var end = endComplete
+	var failure error
+	for {
+		row, err := rw.st.next(ctx)
+		if err != nil {
+			switch {
+			case errors.Is(err, engine.ErrLimitReached):
+				end = endLimit
+			case errors.Is(err, io.EOF):
+			default:
+				end, failure = endFailed, err
+				s.logger.Warn("server: pull query failed", "err", err)
+			}
+			break
+		}
+		buf = rw.row(buf, row)
+	}
+	buf = rw.finish(buf, end, failure)
+	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf)
 }
 
 func (s *Server) handleCloseQuery(w http.ResponseWriter, r *http.Request) {
