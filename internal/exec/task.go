@@ -21,6 +21,10 @@ type Sink interface {
 	Flush(ctx context.Context) error
 }
 
+// idleCommitWait is how long a task with uncommitted progress waits for
+// input before it commits.
+const idleCommitWait = 20 * time.Millisecond
+
 // Task runs a pipeline over one input partition.
 type Task struct {
 	pl     *Pipeline
@@ -74,9 +78,10 @@ func (t *Task) Step(ctx context.Context) error {
 	var recs []log.Record
 	var err error
 	if t.CommitInterval > 0 && t.reader.Position() != t.committed {
-		// Wait at most an interval: a task that goes quiet commits what it
-		// processed rather than keep it uncommitted until the next record.
-		wctx, cancel := context.WithTimeout(ctx, t.CommitInterval)
+		// A task that catches up with its input commits what it processed
+		// rather than keep it uncommitted until the next record: under
+		// load it commits every interval, when quiet at once.
+		wctx, cancel := context.WithTimeout(ctx, min(t.CommitInterval, idleCommitWait))
 		recs, err = t.reader.Next(wctx)
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {

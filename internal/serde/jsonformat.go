@@ -128,31 +128,31 @@ func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) error {
 		return exact&(1<<c) != 0
 	}
 	var err error
-	// The second pass, by upper-cased names, can only find something when
-	// a member was not matched exactly or its name is not upper case.
-	next, upperPass := 0, false
+	// One pass: a member matches its column by exact name, else by its
+	// upper-cased name. An exact match wins whatever the order: it
+	// overwrites an upper-case match, and an upper-case match does not
+	// overwrite it. Producers usually write members in column order, so
+	// each lookup first tries the column after the previous match.
+	next := 0
 	forMembers(data, i, func(key, raw []byte) bool {
 		c := f.exactColumn(key, next)
-		if c < 0 || !upperPass && !isUpper(key) {
-			upperPass = true
+		if c >= 0 {
+			mark(c)
+			next = c + 1
+			if err = f.set(row, c, raw); err != nil {
+				return false
+			}
 		}
-		if c < 0 {
+		if isUpper(key) {
+			return true // its upper-cased name is itself
+		}
+		// One member may also feed another column by its upper-cased name.
+		u := f.upperColumn(key, next)
+		if u < 0 || u == c || marked(u) {
 			return true
 		}
-		next = c + 1
-		mark(c)
-		err = f.set(row, c, raw)
-		return err == nil
-	})
-	if err != nil || !upperPass {
-		return err
-	}
-	forMembers(data, i, func(key, raw []byte) bool {
-		c := f.upperColumn(key)
-		if c < 0 || marked(c) {
-			return true
-		}
-		err = f.set(row, c, raw)
+		next = u + 1
+		err = f.set(row, u, raw)
 		return err == nil
 	})
 	return err
@@ -197,8 +197,12 @@ func (f *jsonFormat) exactColumn(key []byte, hint int) int {
 	return -1
 }
 
-// upperColumn returns the column named as key in upper case, or -1.
-func (f *jsonFormat) upperColumn(key []byte) int {
+// upperColumn returns the column named as key in upper case, or -1,
+// trying hint first, without allocating for ASCII names.
+func (f *jsonFormat) upperColumn(key []byte, hint int) int {
+	if hint < len(f.cols) && equalUpper(key, f.cols[hint].Name) {
+		return hint
+	}
 	var buf [64]byte
 	var upper []byte
 	if len(key) <= len(buf) && isASCII(key) {
@@ -213,6 +217,24 @@ func (f *jsonFormat) upperColumn(key []byte) int {
 		upper = []byte(strings.ToUpper(string(key)))
 	}
 	return f.exactColumn(upper, len(f.cols))
+}
+
+// equalUpper reports whether the ASCII upper case of key is name.
+func equalUpper(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i, c := range key {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if c >= 0x80 {
+			return false
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // isUpper reports whether b is ASCII without lower-case letters: its
