@@ -85,8 +85,14 @@ type aggregator struct {
 	purgedAt   int64
 	// in is the input row being applied; keys, args, argVals and fwd are
 	// scratch space for it.
-	in      types.Row
-	keys    types.Row
+	in   types.Row
+	keys types.Row
+	// resBuf, outBuf, out and window hold a group's result and the row
+	// emitted for it; sinks do not keep what they are given.
+	resBuf  types.Row
+	outBuf  types.Row
+	out     Out
+	window  [2]types.Value
 	args    [][]types.Value
 	argVals []types.Value
 	fwd     types.Row
@@ -342,9 +348,9 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		return nil
 	}
 	ag.scratch = binary.BigEndian.AppendUint64(ag.scratch, uint64(start))
-	id := string(ag.scratch)
-	g, ok := ag.groups[id]
+	g, ok := ag.groups[string(ag.scratch)] // no copy for a lookup
 	if !ok {
+		id := string(ag.scratch)
 		if undo {
 			return nil
 		}
@@ -467,11 +473,11 @@ func (ag *aggregator) passes(g *group) bool {
 	return err == nil && !v.IsNull() && v.Bool()
 }
 
-// result is a group's result row, laid out as Aggregation.Schema.
+// result is a group's result row, laid out as Aggregation.Schema, in a
+// buffer the next call reuses.
 func (ag *aggregator) result(g *group) types.Row {
 	a := ag.pl.Plan.Aggregate
-	row := make(types.Row, 0, len(g.keys)+len(a.Calls)+2)
-	row = append(row, g.keys...)
+	row := append(ag.resBuf[:0], g.keys...)
 	for i, c := range a.Calls {
 		v, err := c.Fn.Result(g.states[i])
 		if err != nil {
@@ -482,6 +488,7 @@ func (ag *aggregator) result(g *group) types.Row {
 	if a.Window != nil {
 		row = append(row, types.BigInt(g.start), types.BigInt(g.end))
 	}
+	ag.resBuf = row
 	return row
 }
 
@@ -498,7 +505,7 @@ func (ag *aggregator) emit(g *group, result types.Row, ts int64, tombstone bool,
 		}
 		return nil
 	}
-	out := make(types.Row, 0, len(p.Key)+len(p.Value))
+	out := ag.outBuf[:0]
 	for _, k := range p.Key {
 		v, _ := k.Expr.Eval(result)
 		out = append(out, v)
@@ -514,9 +521,12 @@ func (ag *aggregator) emit(g *group, result types.Row, ts int64, tombstone bool,
 		}
 		out = append(out, x)
 	}
-	o := &Out{Row: out, NullValue: tombstone, Time: ts, Headers: ag.headers}
+	ag.outBuf = out
+	o := &ag.out
+	*o = Out{Row: out, NullValue: tombstone, Time: ts, Headers: ag.headers}
 	if p.Aggregate.Window != nil {
-		o.Window = []types.Value{types.BigInt(g.start), types.BigInt(g.end)}
+		ag.window = [2]types.Value{types.BigInt(g.start), types.BigInt(g.end)}
+		o.Window = ag.window[:]
 	}
 	return emit(o)
 }
