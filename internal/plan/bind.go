@@ -558,14 +558,25 @@ func canonical(e ast.Expr) string {
 	if e == nil {
 		return ""
 	}
-	c := cloneExpr(e)
-	ast.Walk(c, func(x ast.Expr) bool {
-		if ref, ok := x.(*ast.ColumnRef); ok {
+	// The qualifiers are cleared for printing and put back: no copy of
+	// the tree, which binding does for many pairs of expressions.
+	type cleared struct {
+		ref *ast.ColumnRef
+		q   *ast.Ident
+	}
+	var refs []cleared
+	ast.Walk(e, func(x ast.Expr) bool {
+		if ref, ok := x.(*ast.ColumnRef); ok && ref.Qualifier != nil {
+			refs = append(refs, cleared{ref, ref.Qualifier})
 			ref.Qualifier = nil
 		}
 		return true
 	})
-	return c.String()
+	out := e.String()
+	for _, r := range refs {
+		r.ref.Qualifier = r.q
+	}
+	return out
 }
 
 func cloneExpr(e ast.Expr) ast.Expr { return ast.Clone(e) }
