@@ -176,7 +176,7 @@ func (s *TopicSink) KeepOrder() { s.ordered = true }
 // NewTopicSink returns a sink appending to topic, which has the given
 // number of partitions.
 // timestamp, when not nil, computes each record's time from the output
-// row (see Pipeline.TimestampOf).
+// row (see TimestampOf).
 func NewTopicSink(l log.Log, topic string, partitions int32, out *types.Schema, key, value serde.Format, timestamp func(types.Row) (int64, error), pl *Pipeline) *TopicSink {
 	return &TopicSink{log: l, topic: topic, partitions: partitions, keyCols: out.KeyLen(), key: key, value: value,
 		timestamp: timestamp, pl: pl, batches: make([][]log.Record, partitions)}

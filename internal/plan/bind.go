@@ -535,7 +535,7 @@ func missingKeyError(sink string, missing []ast.Expr, partitioned bool, source s
 // qualified prints e with its column references qualified by source, as
 // ksqlDB prints expressions in messages.
 func qualified(e ast.Expr, source string) string {
-	c := cloneExpr(e)
+	c := ast.Clone(e)
 	ast.Walk(c, func(x ast.Expr) bool {
 		if ref, ok := x.(*ast.ColumnRef); ok {
 			ref.Qualifier = &ast.Ident{Name: source}
@@ -578,8 +578,6 @@ func canonical(e ast.Expr) string {
 	}
 	return out
 }
-
-func cloneExpr(e ast.Expr) ast.Expr { return ast.Clone(e) }
 
 func checkQualifiers(q *ast.Query, alias string) error {
 	var err error
