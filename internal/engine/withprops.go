@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -150,4 +149,3 @@ func quoteList(names []string) string {
 	return "[" + strings.Join(names, ", ") + "]"
 }
 
-var _ = fmt.Sprintf
