@@ -148,4 +148,3 @@ func delimiter(prop, d, format string) (byte, error) {
 func quoteList(names []string) string {
 	return "[" + strings.Join(names, ", ") + "]"
 }
-
