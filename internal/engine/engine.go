@@ -1,10 +1,15 @@
 // Package engine is the facade over Sluice's layers: it opens the log in
-// the configured mode, the catalog's command log, and the metrics that the
-// server exposes. Everything above (server, cli) goes through it.
+// the configured mode and the catalog's command log, replays the accepted
+// statements, executes new ones (DDL, persistent queries, INSERT, SHOW,
+// DESCRIBE, EXPLAIN, ...), runs push and pull queries, and keeps the
+// metrics that the server exposes. Everything above (server, cli) goes
+// through it.
 //
 //	eng, err := engine.Open(ctx, engine.Config{DataDir: "data"})
 //	defer eng.Close()
-//	eng.Log().Append(ctx, "events", 0, recs)
+//	ents, err := eng.Execute(ctx, engine.NewSession(), "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', partitions=1, value_format='JSON');")
+//	st, err := eng.Query(ctx, nil, "SELECT * FROM s EMIT CHANGES;")
+//	row, err := st.Next(ctx)
 package engine
 
 import (

@@ -1,7 +1,8 @@
 // Package exec runs logical plans: it turns each record of a source
-// partition into rows, filters, expands and projects them, and hands the
-// results to a sink (a topic for persistent queries, a channel for
-// transient ones). One Task serves one input partition, so a topic of n
+// partition into rows, filters, expands, aggregates (grouped and windowed,
+// in one or two stages around a repartition topic) and projects them, and
+// hands the results to a sink (a topic for persistent queries, a channel
+// for transient ones). One Task serves one input partition, so a topic of n
 // partitions runs as n tasks in parallel. A bad value never stops a task:
 // the record goes to the processing log with the reason, and is counted.
 package exec
