@@ -478,3 +478,28 @@ func TestPushAggregation(t *testing.T) {
 		t.Fatalf("counts %v", counts)
 	}
 }
+
+// A push query over a table sends a deletion as a tombstone row.
+func TestPushQueryOverTableSendsTombstones(t *testing.T) {
+	e, l := openManual(t)
+	mustExec(t, e, nil, `CREATE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', partitions=1, value_format='JSON');`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := l.Append(ctx, "users", 0, []log.Record{{Key: []byte("a"), Value: []byte(`{"NAME":"ada"}`)}, {Key: []byte("a")}}); err != nil {
+		t.Fatal(err)
+	}
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	st, err := e.Query(ctx, sess, "SELECT * FROM users EMIT CHANGES LIMIT 2;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.Next(ctx)
+	if err != nil || first.Tombstone || first.Values[1].Str() != "ada" {
+		t.Fatalf("first row %+v, %v", first, err)
+	}
+	second, err := st.Next(ctx)
+	if err != nil || !second.Tombstone || second.Values[0].Str() != "a" || !second.Values[1].IsNull() {
+		t.Fatalf("second row %+v, %v", second, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/exec"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/plan"
@@ -92,16 +93,17 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 		cancel()
 		return nil, err
 	}
-	rows := make(chan types.Row, 256)
+	rows := make(chan exec.Result, 256)
 	tq := &transientQuery{id: id, cancel: cancel, failed: make(chan error, 1)}
 	var first *exec.Task
+	table := p.Source.Kind == catalog.Table || p.Aggregate != nil
 	for part, off := range offsets {
 		r, err := e.log.OpenReader(ctx, p.Source.Topic, int32(part), off)
 		if err != nil {
 			tq.stop()
 			return nil, err
 		}
-		t := exec.NewTask(pl, r, exec.NewChanSink(ctx, rows), nil)
+		t := exec.NewTask(pl, r, exec.NewChanSink(ctx, rows, table), nil)
 		if first == nil {
 			first = t
 		} else if p.Aggregate != nil {
@@ -134,23 +136,18 @@ func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
 }
 
 // isSourceKeyRef tells whether output column i is a source key column
-// selected as it is, which the REST header marks as KEY.
+// selected as it is (or an aggregation's group column), which the REST
+// header marks as KEY.
 func isSourceKeyRef(p *plan.Query, i int) bool {
 	if i < len(p.Key) {
-		return true // an aggregation's group columns
+		return true
 	}
-	v := p.Value[i-len(p.Key)]
-	for _, k := range p.Source.KeyColumns() {
-		if v.Name == k.Name && (v.SQL == k.Name || v.SQL == types.QuoteIdentifier(k.Name) || strings.HasSuffix(v.SQL, "."+k.Name)) {
-			return true
-		}
-	}
-	return false
+	return p.Value[i-len(p.Key)].KeyColumn >= 0
 }
 
 // stream wraps a transient query's channel as a Stream, counting rows
 // against the LIMIT (limit < 0: none).
-func (e *Engine) stream(id string, cols []Column, print bool, limit int, rows <-chan types.Row, tq *transientQuery) *Stream {
+func (e *Engine) stream(id string, cols []Column, print bool, limit int, rows <-chan exec.Result, tq *transientQuery) *Stream {
 	n := 0
 	closeQuery := func() {
 		tq.stop()
@@ -165,7 +162,7 @@ func (e *Engine) stream(id string, cols []Column, print bool, limit int, rows <-
 			select {
 			case r := <-rows:
 				n++
-				return Row{Values: r}, nil
+				return Row{Values: r.Row, Tombstone: r.Tombstone}, nil
 			case err := <-tq.failed:
 				return Row{}, err
 			case <-ctx.Done():
@@ -209,7 +206,7 @@ func (e *Engine) print(ctx context.Context, s *ast.Print) (*Stream, error) {
 	id := fmt.Sprintf("print_%s_%d", topic, e.nextPush.Add(1))
 	qctx, cancel := context.WithCancel(e.ctx)
 	tq := &transientQuery{id: id, cancel: cancel, failed: make(chan error, 1)}
-	rows := make(chan types.Row, 256)
+	rows := make(chan exec.Result, 256)
 	for _, p := range info.Partitions {
 		off := p.EndOffset
 		if s.FromBeginning {
@@ -236,7 +233,7 @@ func (e *Engine) print(ctx context.Context, s *ast.Print) (*Stream, error) {
 						continue
 					}
 					select {
-					case rows <- types.Row{types.Str(printLine(&recs[i]))}:
+					case rows <- exec.Result{Row: types.Row{types.Str(printLine(&recs[i]))}}:
 					case <-qctx.Done():
 						return
 					}

@@ -8,22 +8,32 @@ import (
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// ChanSink sends the rows of a transient query to a channel, copied so
-// that they outlive the input records. Rows of a null input value (stream
-// tombstones) carry nothing to show and are skipped.
-type ChanSink struct {
-	ctx context.Context
-	out chan<- types.Row
+// Result is one row of a transient query. Tombstone marks the deletion of
+// a table's row; its values are NULL but for the key.
+type Result struct {
+	Row       types.Row
+	Tombstone bool
 }
 
-// NewChanSink returns a sink sending to out until ctx ends.
-func NewChanSink(ctx context.Context, out chan<- types.Row) *ChanSink {
-	return &ChanSink{ctx: ctx, out: out}
+// ChanSink sends the rows of a transient query to a channel, copied so
+// that they outlive the input records. A null value deletes a row of a
+// table, and is sent as a tombstone; in a stream it carries nothing to
+// show and is skipped.
+type ChanSink struct {
+	ctx   context.Context
+	out   chan<- Result
+	table bool
+}
+
+// NewChanSink returns a sink sending to out until ctx ends; table says
+// whether the query's result is a table (its deletions are sent).
+func NewChanSink(ctx context.Context, out chan<- Result, table bool) *ChanSink {
+	return &ChanSink{ctx: ctx, out: out, table: table}
 }
 
 // Write sends a copy of the row; it blocks while the reader is behind.
 func (s *ChanSink) Write(o *Out) error {
-	if o.NullValue {
+	if o.NullValue && !s.table {
 		return nil
 	}
 	row := make(types.Row, len(o.Row))
@@ -31,7 +41,7 @@ func (s *ChanSink) Write(o *Out) error {
 		row[i] = CloneValue(v)
 	}
 	select {
-	case s.out <- row:
+	case s.out <- Result{Row: row, Tombstone: o.NullValue}:
 		return nil
 	case <-s.ctx.Done():
 		return s.ctx.Err()

@@ -273,8 +273,12 @@ func (pl *Pipeline) project(st *rowState, row types.Row, rec *log.Record, ts int
 		out = append(out, pl.eval(k, row, rec))
 	}
 	if nullValue {
-		for range p.Value {
-			out = append(out, types.Null())
+		for _, v := range p.Value {
+			if v.KeyColumn >= 0 {
+				out = append(out, row[v.KeyColumn])
+			} else {
+				out = append(out, types.Null())
+			}
 		}
 	} else {
 		for _, v := range p.Value {

@@ -167,7 +167,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 		if c.Type.IsZero() {
 			return errorf(g.Position(), "GROUP BY NULL is not supported: group by an expression with a type")
 		}
-		agg.GroupBy = append(agg.GroupBy, Output{Name: groupName(i), SQL: g.String(), Expr: c})
+		agg.GroupBy = append(agg.GroupBy, Output{Name: groupName(i), SQL: g.String(), Expr: c, KeyColumn: -1})
 		cols = append(cols, types.Column{Name: groupName(i), Type: c.Type})
 	}
 	agg.Rekeyed = !sameAsSourceKey(q.GroupBy.Exprs, p.Source)
@@ -353,7 +353,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 			return errorf(q.GroupBy.Exprs[k].Position(), "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: %s. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.",
 				types.QuoteIdentifier(keyNames[k]), c.Type)
 		}
-		p.Key = append(p.Key, Output{Name: keyNames[k], SQL: q.GroupBy.Exprs[k].String(), Expr: c})
+		p.Key = append(p.Key, Output{Name: keyNames[k], SQL: q.GroupBy.Exprs[k].String(), Expr: c, KeyColumn: -1})
 		ns := types.NamespaceKey
 		if !opts.Persistent {
 			ns = types.NamespaceValue
@@ -373,7 +373,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 				return errorf(it.pos, "Duplicate value columns found in schema: %s %s", types.QuoteIdentifier(it.name), c.Type)
 			}
 		}
-		p.Value = append(p.Value, Output{Name: it.name, SQL: it.ast.String(), Expr: c})
+		p.Value = append(p.Value, Output{Name: it.name, SQL: it.ast.String(), Expr: c, KeyColumn: -1})
 		out = append(out, types.Column{Name: it.name, Type: c.Type})
 	}
 	if opts.Persistent && len(p.Value) == 0 {

@@ -408,7 +408,7 @@ func (b *Binder) compileOutputs(p *Query, keyExprs []ast.Expr, keyNames []string
 			return errorf(ke.Position(), "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: %s. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.",
 				types.QuoteIdentifier(keyNames[k]), c.Type)
 		}
-		p.Key = append(p.Key, Output{Name: keyNames[k], SQL: ke.String(), Expr: c})
+		p.Key = append(p.Key, Output{Name: keyNames[k], SQL: ke.String(), Expr: c, KeyColumn: -1})
 		cols = append(cols, types.Column{Name: keyNames[k], Type: c.Type, Namespace: types.NamespaceKey})
 	}
 	for _, v := range values {
@@ -424,7 +424,7 @@ func (b *Binder) compileOutputs(p *Query, keyExprs []ast.Expr, keyNames []string
 		if c.Type.IsZero() {
 			return errorf(v.pos, "Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
 		}
-		p.Value = append(p.Value, Output{Name: v.name, SQL: v.ast.String(), Expr: c})
+		p.Value = append(p.Value, Output{Name: v.name, SQL: v.ast.String(), Expr: c, KeyColumn: keyColumnOf(v.ast, p.Source)})
 		cols = append(cols, types.Column{Name: v.name, Type: c.Type})
 	}
 	out, err := types.NewSchema(cols...)
@@ -676,6 +676,21 @@ func derivedName(e ast.Expr, gen *nameGen) string {
 		return e.Field.Name
 	}
 	return gen.name()
+}
+
+// keyColumnOf returns the index of the source key column e refers to as
+// it is, or -1.
+func keyColumnOf(e ast.Expr, src *catalog.Source) int {
+	ref, ok := e.(*ast.ColumnRef)
+	if !ok {
+		return -1
+	}
+	for i, c := range src.KeyColumns() {
+		if c.Name == ref.Name.Name {
+			return i
+		}
+	}
+	return -1
 }
 
 // keyColumnName names a key column that no select item names.

@@ -79,6 +79,9 @@ type Output struct {
 	Name string
 	SQL  string
 	Expr *expr.Compiled
+	// KeyColumn is the source key column the output copies as it is, or
+	// -1: a deleted table row still carries its key.
+	KeyColumn int
 }
 
 // Explain prints the plan as an indented tree, sink first, as ksqlDB's
