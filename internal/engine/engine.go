@@ -70,6 +70,9 @@ type Engine struct {
 	functions *functions.Registry
 	proclog   *exec.ProcessingLog
 	manual    bool
+	// stateDir holds the state stores of aggregations; empty keeps their
+	// state in memory only (rebuilt by replay after a restart).
+	stateDir string
 	// ctx bounds the goroutines of persistent queries; stop ends it.
 	ctx  context.Context
 	stop context.CancelFunc

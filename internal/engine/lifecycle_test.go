@@ -503,3 +503,44 @@ func TestPushQueryOverTableSendsTombstones(t *testing.T) {
 		t.Fatalf("second row %+v, %v", second, err)
 	}
 }
+
+// An aggregation's groups are checkpointed in its state store: after a
+// restart they are there at once, without reading the input again.
+func TestAggregationStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openDir(t, dir)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM clicks (user STRING KEY, page STRING) WITH (kafka_topic='clicks', partitions=2, value_format='JSON');
+CREATE TABLE per_page AS SELECT page, COUNT(*) AS n FROM clicks GROUP BY page;`)
+	for i := 0; i < 20; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO clicks (user, page) VALUES ('u%d', 'p%d');", i, i%3))
+	}
+	follow(t, e.Log(), "PER_PAGE", 20)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	e = openDir(t, dir)
+	defer e.Close()
+	count := func(page string) int64 {
+		t.Helper()
+		st, err := e.Query(context.Background(), nil, "SELECT page, n FROM per_page WHERE page = '"+page+"';")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := st.Next(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		return r.Values[1].BigInt()
+	}
+	if got := count("p0") + count("p1") + count("p2"); got != 20 {
+		t.Fatalf("after the restart the groups count %d clicks, want 20", got)
+	}
+	mustExec(t, e, nil, "INSERT INTO clicks (user, page) VALUES ('x', 'p0');")
+	follow(t, e.Log(), "PER_PAGE", 21)
+	if got := count("p0"); got != 8 {
+		t.Fatalf("p0 counts %d, want 8", got)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/sluicedata/sluice/internal/plan"
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/sql/parser"
+	"github.com/sluicedata/sluice/internal/state"
 	"github.com/sluicedata/sluice/internal/types"
 )
 
@@ -30,7 +33,9 @@ type persistentQuery struct {
 	stats     *exec.Stats
 	tasks     []*exec.Task
 	// inputs[i] is the partition tasks[i] reads, in stage order.
-	inputs         []log.TopicPartition
+	inputs []log.TopicPartition
+	// stores hold the state of aggregation tasks, when kept on disk.
+	stores         []*state.Store
 	internalTopics []string
 	lateTopic      string
 	props          map[string]string
@@ -170,6 +175,32 @@ func lateTopic(queryID string) string { return "sluice-" + queryID + "-late-reco
 // repartitionTopic names a query's internal repartition topic.
 func repartitionTopic(queryID string) string { return "_sluice-" + queryID + "-repartition" }
 
+// openState keeps an aggregation task's groups in a state store under
+// the data directory. A store with a checkpoint is where the task
+// resumes: its groups are loaded and it reads on from the checkpoint's
+// position, instead of reading its input again from the start.
+func (e *Engine) openState(ctx context.Context, q *persistentQuery, t *exec.Task, tp log.TopicPartition) error {
+	dir := filepath.Join(e.stateDir, q.id, fmt.Sprintf("%s-%d", tp.Topic, tp.Partition))
+	store, err := state.Open(dir, state.Options{})
+	if err != nil {
+		return asStmtError(fmt.Errorf("opening the state of %s: %w", q.id, err))
+	}
+	q.stores = append(q.stores, store)
+	next, ok, err := t.UseStore(store, state.PartitionKey(tp.Topic, tp.Partition))
+	if err != nil {
+		return asStmtError(fmt.Errorf("restoring the state of %s: %w", q.id, err))
+	}
+	if !ok {
+		return nil
+	}
+	r, err := e.log.OpenReader(ctx, tp.Topic, tp.Partition, next)
+	if err != nil {
+		return asStmtError(err)
+	}
+	t.SetReader(r)
+	return nil
+}
+
 // addTasks adds one task per partition of topic. A stateful task starts
 // from the beginning of its partition and rebuilds its state, emitting
 // nothing, up to the position the query had committed.
@@ -203,6 +234,12 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 		t := exec.NewTask(pl, r, sink(pl), commit)
 		if stateful && hasCommitted {
 			t.RestoreUntil(offsets[i])
+		}
+		if stateful && e.stateDir != "" && pl.Plan.Aggregate != nil {
+			if err := e.openState(ctx, q, t, tp); err != nil {
+				t.Close()
+				return err
+			}
 		}
 		if !e.manual {
 			t.CommitInterval = commitInterval
@@ -259,6 +296,10 @@ func (q *persistentQuery) closeTasks() {
 	for _, t := range q.tasks {
 		t.Close()
 	}
+	for _, s := range q.stores {
+		s.Close()
+	}
+	q.stores = nil
 }
 
 // addQuery registers a query and, unless the engine is manual, starts
@@ -337,6 +378,12 @@ func (q *persistentQuery) stop() {
 
 func (e *Engine) removeQuery(q *persistentQuery) {
 	q.stop()
+	// A terminated or replaced query's state serves nothing any more.
+	if e.stateDir != "" {
+		if err := os.RemoveAll(filepath.Join(e.stateDir, q.id)); err != nil {
+			e.logger.Warn("cannot delete a query's state", "query", q.id, "error", err)
+		}
+	}
 	for i, x := range e.queries {
 		if x == q {
 			e.queries = append(e.queries[:i], e.queries[i+1:]...)
@@ -500,6 +547,9 @@ func (e *Engine) start(ctx context.Context, cfg Config) error {
 	e.meta = catalog.NewMetastore()
 	e.functions = functions.NewRegistry(functions.WithClock(e.clock.Now))
 	e.manual = cfg.Manual
+	if cfg.DataDir != "" && cfg.Log == nil {
+		e.stateDir = filepath.Join(cfg.DataDir, "state")
+	}
 	e.ctx, e.stop = context.WithCancel(context.Background())
 	e.proclog = exec.NewProcessingLog(e.log, e.clock, func(msg string, args ...any) { e.logger.Warn(msg, args...) })
 	if err := e.log.CreateTopic(ctx, exec.ProcessingLogTopic, log.TopicConfig{Partitions: 1}); err != nil && !errors.Is(err, log.ErrTopicExists) {

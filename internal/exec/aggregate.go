@@ -87,6 +87,8 @@ type aggregator struct {
 	// scratch space for it.
 	in   types.Row
 	keys types.Row
+	// persist, when set, writes the groups to a state store at commits.
+	persist *persistence
 	// resBuf, outBuf, out and window hold a group's result and the row
 	// emitted for it; sinks do not keep what they are given.
 	resBuf  types.Row
@@ -107,6 +109,7 @@ type group struct {
 	start  int64
 	end    int64
 	id     string // its key in groups; "" for a session
+	gk     string // a session's group key
 	seq    int64  // when it last changed, to order final results
 }
 
@@ -145,6 +148,9 @@ func (ag *aggregator) row(in types.Row, rec *log.Record, ts int64, present bool,
 func (ag *aggregator) change(in types.Row, rec *log.Record, present bool, apply func(r types.Row, op string) error) error {
 	if ag.pl.Plan.Source.Kind == catalog.Table {
 		id := string(rec.Key)
+		if ag.persist != nil {
+			ag.persist.prevUp[id] = struct{}{}
+		}
 		if old, ok := ag.prev[id]; ok {
 			delete(ag.prev, id)
 			op := opUndo
@@ -163,6 +169,26 @@ func (ag *aggregator) change(in types.Row, rec *log.Record, present bool, apply 
 		return nil
 	}
 	return apply(in, "")
+}
+
+// touch notes a group changed since the last checkpoint.
+func (ag *aggregator) touch(g *group) {
+	if ag.persist != nil {
+		ag.persist.dirty[g] = struct{}{}
+	}
+}
+
+// drop notes a group removed since the last checkpoint.
+func (ag *aggregator) drop(g *group) {
+	if ag.persist == nil {
+		return
+	}
+	delete(ag.persist.dirty, g)
+	if g.id != "" {
+		ag.persist.gone[g.id] = storeGroups
+	} else {
+		ag.persist.gone[sessionID(g.gk, g)] = storeSessions
+	}
 }
 
 // sameGroup tells whether two input rows fall in the same group.
@@ -278,6 +304,7 @@ func (ag *aggregator) purgeExpired() {
 		if g.end+retention <= ag.streamTime {
 			if _, pending := ag.pending[g]; !pending {
 				delete(ag.groups, id)
+				ag.drop(g)
 			}
 		}
 	}
@@ -286,6 +313,8 @@ func (ag *aggregator) purgeExpired() {
 		for _, g := range ss {
 			if _, pending := ag.pending[g]; pending || g.end+retention > ag.streamTime {
 				kept = append(kept, g)
+			} else {
+				ag.drop(g)
 			}
 		}
 		if len(kept) == 0 {
@@ -323,6 +352,7 @@ func (ag *aggregator) flushClosed(emit func(*Out) error) error {
 		delete(ag.pending, g)
 		if g.id != "" {
 			delete(ag.groups, g.id)
+			ag.drop(g)
 		}
 		result := ag.result(g)
 		if a.Having != nil {
@@ -361,6 +391,7 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		ag.groups[id] = g
 	}
 	oldPassed := ok && ag.passes(g)
+	ag.touch(g)
 	for i, c := range a.Calls {
 		var s types.Value
 		var err error
@@ -419,7 +450,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		pl.late(rec, ag.in)
 		return nil
 	}
-	merged := &group{keys: cloneRow(keys), start: ts, end: ts, states: make([]types.Value, len(a.Calls))}
+	merged := &group{keys: cloneRow(keys), gk: gk, start: ts, end: ts, states: make([]types.Value, len(a.Calls))}
 	for i, c := range a.Calls {
 		merged.states[i] = c.Fn.Init()
 	}
@@ -433,6 +464,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		if err := ag.emit(s, ag.result(s), s.end, true, emit); err != nil {
 			return err
 		}
+		ag.drop(s)
 		merged.start, merged.end = min(merged.start, s.start), max(merged.end, s.end)
 		for i, c := range a.Calls {
 			if c.Fn.Merge == nil {
@@ -451,6 +483,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		}
 	}
 	ag.sessions[gk] = append(kept, merged)
+	ag.touch(merged)
 	result := ag.result(merged)
 	if a.Having != nil {
 		if v, err := a.Having.Eval(result); err != nil || v.IsNull() || !v.Bool() {

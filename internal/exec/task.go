@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/serde"
+	"github.com/sluicedata/sluice/internal/state"
 	"github.com/sluicedata/sluice/internal/types"
 )
 
@@ -61,6 +62,31 @@ func (t *Task) RestoreUntil(offset int64) {
 }
 
 func discard(*Out) error { return nil }
+
+// UseStore keeps the aggregation's groups in store, checkpointed at each
+// commit with the task's position in input (a "topic/partition" name),
+// and loads those of the last checkpoint. It returns the input position
+// the loaded state stands for; ok is false when the store had none. Call
+// it before the task runs.
+func (t *Task) UseStore(store *state.Store, input string) (next int64, ok bool, err error) {
+	ag := t.st.agg
+	if ag == nil {
+		return 0, false, nil
+	}
+	p, err := newPersistence(t.pl, store, input)
+	if err != nil {
+		return 0, false, err
+	}
+	ag.persist = p
+	return p.restore(ag)
+}
+
+// SetReader replaces the task's reader (closing the old one), so that it
+// reads from where a restored state stands.
+func (t *Task) SetReader(r log.Reader) {
+	t.reader.Close()
+	t.reader, t.committed, t.restoreUntil = r, r.Position(), 0
+}
 
 // ShareGroups makes t aggregate into o's groups: a transient aggregation
 // reads every partition into one set of groups, without a repartition
@@ -136,6 +162,11 @@ func (t *Task) Commit(ctx context.Context) error {
 	pos := t.reader.Position()
 	if t.commit == nil || pos == t.committed {
 		return nil
+	}
+	if ag := t.st.agg; ag != nil && ag.persist != nil {
+		if err := ag.persist.checkpoint(ag, pos); err != nil {
+			return fmt.Errorf("checkpointing the state: %w", err)
+		}
 	}
 	if err := t.commit(ctx, pos); err != nil {
 		return err
