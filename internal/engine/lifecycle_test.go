@@ -544,3 +544,42 @@ CREATE TABLE per_page AS SELECT page, COUNT(*) AS n FROM clicks GROUP BY page;`)
 		t.Fatalf("p0 counts %d, want 8", got)
 	}
 }
+
+// Windowed groups, with their windows and states, come back from the
+// state store too.
+func TestWindowedStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openDir(t, dir)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM s (k STRING KEY, v DOUBLE) WITH (kafka_topic='s', partitions=1, value_format='JSON');
+CREATE TABLE per_sec AS SELECT k, COUNT(*) AS n, AVG(v) AS a FROM s WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY k;`)
+	for i := 0; i < 6; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO s (k, v, ROWTIME) VALUES ('a', %d, %d);", i, i*400))
+	}
+	follow(t, e.Log(), "PER_SEC", 6)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = openDir(t, dir)
+	defer e.Close()
+	st, err := e.Query(context.Background(), nil, "SELECT k, n, a, WINDOWSTART FROM per_sec;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		r, err := st.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%v@%v:%v/%v", r.Values[0], r.Values[3], r.Values[1], r.Values[2]))
+	}
+	// Windows [0,1000): 0, 400, 800; [1000,2000): 1200, 1600; [2000,3000): 2000.
+	if want := "a@0:3/1.0 a@1000:2/3.5 a@2000:1/5.0"; strings.Join(got, " ") != want {
+		t.Fatalf("after the restart: %s, want %s", strings.Join(got, " "), want)
+	}
+}
