@@ -89,6 +89,9 @@ type aggregator struct {
 	keys types.Row
 	// persist, when set, writes the groups to a state store at commits.
 	persist *persistence
+	// applied is, in a second stage, the origin of the last repartition
+	// record applied from each source partition.
+	applied map[uint32]srcPos
 	// resBuf, outBuf, out and window hold a group's result and the row
 	// emitted for it; sinks do not keep what they are given.
 	resBuf  types.Row
@@ -115,7 +118,7 @@ type group struct {
 
 func newAggregator(pl *Pipeline) *aggregator {
 	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{},
-		pending: map[*group]struct{}{}, streamTime: -1 << 62, purgedAt: -1 << 62}
+		pending: map[*group]struct{}{}, applied: map[uint32]srcPos{}, streamTime: -1 << 62, purgedAt: -1 << 62}
 }
 
 // groupKeyFormat encodes group keys for the state map: JSON, which is
@@ -600,12 +603,52 @@ func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string
 	}
 	out = append(out, in...)
 	ag.fwd = out
-	o := &Out{Row: out, Time: ts, Headers: rec.Headers}
+	// The markers go last, after the record's own headers: the operation,
+	// then where the row comes from, which lets the second stage skip the
+	// rows a restarted first stage writes again.
+	sub := byte(1)
 	if op != "" {
-		// The marker goes last, after the record's own headers.
-		o.Headers = append(append([]log.Header(nil), rec.Headers...), log.Header{Key: opHeader, Value: []byte(op)})
+		sub = 0 // a retraction comes before the row that replaces it
 	}
-	return emit(o)
+	// Sinks keep headers until they flush: these are the record's own.
+	hs := make([]log.Header, 0, len(rec.Headers)+2)
+	hs = append(hs, rec.Headers...)
+	if op != "" {
+		hs = append(hs, log.Header{Key: opHeader, Value: []byte(op)})
+	}
+	src := make([]byte, 0, 13)
+	src = binary.BigEndian.AppendUint32(src, uint32(rec.Partition))
+	src = binary.BigEndian.AppendUint64(src, uint64(rec.Offset))
+	src = append(src, sub)
+	hs = append(hs, log.Header{Key: srcHeader, Value: src})
+	return emit(&Out{Row: out, Time: ts, Headers: hs})
+}
+
+// srcHeader carries a repartition record's origin: the source partition
+// (4 bytes), offset (8) and its rank among the rows of that record (1).
+const srcHeader = "_sluice_src"
+
+// seenSource tells whether a repartition record's origin is at or before
+// the last one applied from its source partition, and notes it otherwise.
+func (ag *aggregator) seenSource(origin []byte) bool {
+	if len(origin) != 13 {
+		return false
+	}
+	p := binary.BigEndian.Uint32(origin)
+	pos := srcPos{off: int64(binary.BigEndian.Uint64(origin[4:])), sub: origin[12]}
+	if last, ok := ag.applied[p]; ok && (pos.off < last.off || pos.off == last.off && pos.sub <= last.sub) {
+		return true
+	}
+	ag.applied[p] = pos
+	if ag.persist != nil {
+		ag.persist.sourcesUp = true
+	}
+	return false
+}
+
+type srcPos struct {
+	off int64
+	sub byte
 }
 
 // aggregateRepartitioned is the second stage: a record of the
@@ -618,10 +661,20 @@ func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit f
 		return nil
 	}
 	op := ""
-	if n := len(rec.Headers); n > 0 && rec.Headers[n-1].Key == opHeader {
-		op = string(rec.Headers[n-1].Value)
+	hs := rec.Headers
+	if n := len(hs); n > 0 && hs[n-1].Key == srcHeader {
+		if st.agg.seenSource(hs[n-1].Value) {
+			return nil // written again by a restarted first stage
+		}
+		hs = hs[:n-1]
+	}
+	if n := len(hs); n > 0 && hs[n-1].Key == opHeader {
+		op = string(hs[n-1].Value)
+		hs = hs[:n-1]
+	}
+	if len(hs) != len(rec.Headers) {
 		stripped := *rec
-		stripped.Headers = rec.Headers[:n-1]
+		stripped.Headers = hs
 		rec = &stripped
 	}
 	if op == opUndoQuiet {

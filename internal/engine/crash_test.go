@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/log/embedded"
+	"github.com/sluicedata/sluice/internal/serde"
+)
+
+// The crash test runs a windowed rollup in a child process (this test
+// binary again) over events loaded beforehand, kills it with SIGKILL at
+// random points, restarts it, and at the end compares the rollup's table
+// with the same rollup computed here.
+const (
+	engineCrashDirEnv    = "SLUICE_ENGINE_CRASH_DIR"    // set: this process is the child
+	engineCrashKillsEnv  = "SLUICE_ENGINE_CRASH_KILLS"  // default 50
+	engineCrashEventsEnv = "SLUICE_ENGINE_CRASH_EVENTS" // default 1,000,000
+)
+
+const crashRollup = `CREATE STREAM events (user STRING KEY, g STRING, v INT) WITH (kafka_topic='events', value_format='JSON');
+CREATE TABLE roll AS SELECT g, COUNT(*) AS n, SUM(v) AS s FROM events WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY g;`
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// crashEvent is event i: its group, value and time offset.
+func crashEvent(i int) (g string, v int, ms int64) {
+	return fmt.Sprintf("g%d", i*7%13), i % 11, int64(i) * 3
+}
+
+// TestEngineCrashChild is the child of TestEngineCrash; it skips itself
+// otherwise. It starts the engine on the directory (creating the rollup
+// the first time), prints "p" lines while the query works and "done" once
+// both of its stages have committed the ends of their inputs.
+func TestEngineCrashChild(t *testing.T) {
+	dir := os.Getenv(engineCrashDirEnv)
+	if dir == "" {
+		t.Skip("runs only as the child process of TestEngineCrash")
+	}
+	ctx := context.Background()
+	e, err := Open(ctx, Config{DataDir: dir, Fsync: "always"})
+	if err != nil {
+		fmt.Printf("error %v\n", err)
+		os.Exit(2)
+	}
+	if _, ok := e.Metastore().Source("ROLL"); !ok {
+		sess := NewSession()
+		sess.Properties["auto.offset.reset"] = "earliest"
+		if _, err := e.Execute(ctx, sess, crashRollup); err != nil {
+			fmt.Printf("error %v\n", err)
+			os.Exit(2)
+		}
+	}
+	q := e.Queries()[0]
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		done := true
+		for _, topic := range append([]string{"events"}, q.InternalTopics...) {
+			info, err := e.Log().DescribeTopic(ctx, topic)
+			if err != nil {
+				fmt.Printf("error %v\n", err)
+				os.Exit(2)
+			}
+			committed, err := e.Log().CommittedOffsets(ctx, q.ID, topic)
+			if err != nil {
+				fmt.Printf("error %v\n", err)
+				os.Exit(2)
+			}
+			for _, p := range info.Partitions {
+				if committed[p.Partition] < p.EndOffset {
+					done = false
+				}
+			}
+		}
+		if done {
+			e.Close()
+			fmt.Println("done")
+			os.Exit(0)
+		}
+		fmt.Println("p")
+	}
+}
+
+func TestEngineCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a child process many times")
+	}
+	kills, events := envInt(engineCrashKillsEnv, 50), envInt(engineCrashEventsEnv, 1_000_000)
+	if raceDetector {
+		kills, events = envInt(engineCrashKillsEnv, 10), envInt(engineCrashEventsEnv, 50_000)
+	}
+	dir := t.TempDir()
+	if d := os.Getenv("SLUICE_ENGINE_CRASH_KEEP"); d != "" {
+		dir = d
+	}
+	base := time.Now().Add(-time.Hour).UnixMilli() / 1000 * 1000
+
+	// Load the events, 4 partitions by user, before any query runs.
+	l, err := embedded.Open(embedded.Options{Dir: dir + "/log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := l.CreateTopic(ctx, "events", log.TopicConfig{Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]int64{} // group@window start -> count, sum
+	batches := make([][]log.Record, 4)
+	for i := 0; i < events; i++ {
+		g, v, ms := crashEvent(i)
+		user := fmt.Sprintf("u%d", i%97)
+		p := log.PartitionForKey([]byte(user), 4)
+		batches[p] = append(batches[p], log.Record{Key: []byte(user), Value: fmt.Appendf(nil, `{"g":"%s","v":%d}`, g, v), Timestamp: base + ms})
+		id := fmt.Sprintf("%s@%d", g, (base+ms)/1000*1000)
+		w := want[id]
+		want[id] = [2]int64{w[0] + 1, w[1] + int64(v)}
+		if len(batches[p]) == 5000 || i == events-1 {
+			for q, b := range batches {
+				if len(b) > 0 {
+					if _, err := l.Append(ctx, "events", int32(q), b); err != nil {
+						t.Fatal(err)
+					}
+					batches[q] = batches[q][:0]
+				}
+			}
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	run := func(killAfter int) bool {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEngineCrashChild$", "-test.v")
+		cmd.Env = append(os.Environ(), engineCrashDirEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		lines, done := 0, false
+		for sc.Scan() {
+			switch line := sc.Text(); {
+			case line == "done":
+				done = true
+			case line == "p":
+				lines++
+			case len(line) > 5 && line[:5] == "error":
+				t.Fatalf("child: %s", line)
+			}
+			if done || killAfter > 0 && lines >= killAfter {
+				break
+			}
+		}
+		if !done {
+			cmd.Process.Kill() // SIGKILL
+		}
+		cmd.Wait()
+		return done
+	}
+	finished, killed := false, 0
+	for ; killed < kills && !finished; killed++ {
+		finished = run(1 + rng.IntN(20))
+	}
+	for !finished {
+		finished = run(0)
+	}
+	t.Logf("%d events, the child killed %d times", events, killed)
+
+	// The table: the last row of each group and window.
+	l, err = embedded.Open(embedded.Options{Dir: dir + "/log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	info, err := l.DescribeTopic(ctx, "ROLL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]int64{}
+	for _, p := range info.Partitions {
+		r, err := l.OpenReader(ctx, "ROLL", p.Partition, p.StartOffset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r.Position() < p.EndOffset {
+			recs, err := r.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				key, start, _, err := serde.SplitWindow(rec.Key, serde.TimeWindows, time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var v struct{ N, S int64 }
+				if err := json.Unmarshal(rec.Value, &v); err != nil {
+					t.Fatal(err)
+				}
+				got[fmt.Sprintf("%s@%d", key, start)] = [2]int64{v.N, v.S}
+			}
+		}
+		r.Close()
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d groups, want %d", len(got), len(want))
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Fatalf("group %s = %v, want %v", id, got[id], w)
+		}
+	}
+}
