@@ -354,50 +354,11 @@ func (f *filterBench) latencyOver(ctx context.Context, feed [][]byte, rate int, 
 		return nil, 0, errors.New("no click among the events fed to the latency phase")
 	}
 
-	info, err := f.eng.Log().DescribeTopic(ctx, filterOutTopic)
+	out, err := followOutput(ctx, f.eng.Log(), filterOutTopic, want)
 	if err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var got atomic.Int64
-	allIn := make(chan struct{})
-	var signal sync.Once
-	var wg sync.WaitGroup
-	hists := make([]*Histogram, len(info.Partitions))
-	readErrs := make([]error, len(info.Partitions))
-	for i, p := range info.Partitions {
-		r, err := f.eng.Log().OpenReader(ctx, filterOutTopic, p.Partition, p.EndOffset)
-		if err != nil {
-			cancel()
-			wg.Wait()
-			return nil, 0, err
-		}
-		hists[i] = NewHistogram()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.Close()
-			h := hists[i]
-			for {
-				recs, err := r.Next(ctx)
-				if err != nil {
-					if ctx.Err() == nil {
-						readErrs[i] = err
-					}
-					return
-				}
-				now := time.Now()
-				for _, rec := range recs {
-					h.Record(now.Sub(time.UnixMilli(rec.Timestamp)))
-				}
-				if got.Add(int64(len(recs))) >= want {
-					signal.Do(func() { close(allIn) })
-				}
-			}
-		}()
-	}
-
+	defer out.stop()
 	start := time.Now()
 	sendErrs := make([]error, filterPartitions)
 	var senders sync.WaitGroup
@@ -430,33 +391,97 @@ func (f *filterBench) latencyOver(ctx context.Context, feed [][]byte, rate int, 
 	senders.Wait()
 	for _, err := range sendErrs {
 		if err != nil {
-			cancel()
-			wg.Wait()
 			return nil, 0, err
 		}
 	}
-	timeout := time.NewTimer(filterStall)
+	h, err := out.wait(ctx, filterStall, "outputs")
+	return h, time.Since(start), err
+}
+
+// outputFollower reads a query's output topic from its end while a
+// latency phase feeds the input, recording for each output record the
+// delay from its timestamp (the scheduled send time of the event it comes
+// from) to its arrival.
+type outputFollower struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	hists  []*Histogram
+	errs   []error
+	got    atomic.Int64
+	want   int64
+	allIn  chan struct{}
+}
+
+func followOutput(ctx context.Context, l log.Log, topic string, want int64) (*outputFollower, error) {
+	info, err := l.DescribeTopic(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	f := &outputFollower{cancel: cancel, want: want, allIn: make(chan struct{}),
+		hists: make([]*Histogram, len(info.Partitions)), errs: make([]error, len(info.Partitions))}
+	var signal sync.Once
+	for i, p := range info.Partitions {
+		r, err := l.OpenReader(ctx, topic, p.Partition, p.EndOffset)
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		f.hists[i] = NewHistogram()
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			defer r.Close()
+			for {
+				recs, err := r.Next(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						f.errs[i] = err
+					}
+					return
+				}
+				now := time.Now()
+				for _, rec := range recs {
+					f.hists[i].Record(now.Sub(time.UnixMilli(rec.Timestamp)))
+				}
+				if f.got.Add(int64(len(recs))) >= want {
+					signal.Do(func() { close(f.allIn) })
+				}
+			}
+		}()
+	}
+	return f, nil
+}
+
+// stop ends the readers; it may be called more than once.
+func (f *outputFollower) stop() {
+	f.cancel()
+	f.wg.Wait()
+}
+
+// wait waits until all the expected outputs arrived, or none has for
+// stall, and returns their delays. what names them in the error.
+func (f *outputFollower) wait(ctx context.Context, stall time.Duration, what string) (*Histogram, error) {
+	timeout := time.NewTimer(stall)
 	defer timeout.Stop()
 	select {
-	case <-allIn:
+	case <-f.allIn:
 	case <-timeout.C:
 	case <-ctx.Done():
 	}
-	elapsed := time.Since(start)
-	cancel()
-	wg.Wait()
-	for _, err := range readErrs {
+	f.stop()
+	for _, err := range f.errs {
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
-	if n := got.Load(); n < want {
-		return nil, 0, fmt.Errorf("latency phase: %d of %d outputs arrived within %s of the last send", n, want, filterStall)
+	if n := f.got.Load(); n < f.want {
+		return nil, fmt.Errorf("latency phase: %d of %d %s arrived within %s of the last send", n, f.want, what, stall)
 	}
-	for _, h := range hists[1:] {
-		hists[0].Merge(h)
+	for _, h := range f.hists[1:] {
+		f.hists[0].Merge(h)
 	}
-	return hists[0], elapsed, nil
+	return f.hists[0], nil
 }
 
 // feedStart is where partition p starts in the events fed to the

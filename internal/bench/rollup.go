@@ -672,50 +672,11 @@ func (r *rollupBench) latency(ctx context.Context, rate int, d time.Duration, pr
 	perPart, each := pacedShare(rate, rollupPartitions, d)
 	want := each * rollupPartitions
 
-	info, err := r.eng.Log().DescribeTopic(ctx, rollupOutTopic)
+	out, err := followOutput(ctx, r.eng.Log(), rollupOutTopic, want)
 	if err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var got atomic.Int64
-	allIn := make(chan struct{})
-	var signal sync.Once
-	var wg sync.WaitGroup
-	hists := make([]*Histogram, len(info.Partitions))
-	readErrs := make([]error, len(info.Partitions))
-	for i, p := range info.Partitions {
-		rd, err := r.eng.Log().OpenReader(ctx, rollupOutTopic, p.Partition, p.EndOffset)
-		if err != nil {
-			cancel()
-			wg.Wait()
-			return nil, 0, err
-		}
-		hists[i] = NewHistogram()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer rd.Close()
-			h := hists[i]
-			for {
-				recs, err := rd.Next(ctx)
-				if err != nil {
-					if ctx.Err() == nil {
-						readErrs[i] = err
-					}
-					return
-				}
-				now := time.Now()
-				for _, rec := range recs {
-					h.Record(now.Sub(time.UnixMilli(rec.Timestamp)))
-				}
-				if got.Add(int64(len(recs))) >= want {
-					signal.Do(func() { close(allIn) })
-				}
-			}
-		}()
-	}
-
+	defer out.stop()
 	start := time.Now()
 	sendErrs := make([]error, rollupPartitions)
 	var senders sync.WaitGroup
@@ -760,31 +721,9 @@ func (r *rollupBench) latency(ctx context.Context, rate int, d time.Duration, pr
 	senders.Wait()
 	for _, err := range sendErrs {
 		if err != nil {
-			cancel()
-			wg.Wait()
 			return nil, 0, err
 		}
 	}
-	timeout := time.NewTimer(filterStall)
-	defer timeout.Stop()
-	select {
-	case <-allIn:
-	case <-timeout.C:
-	case <-ctx.Done():
-	}
-	elapsed := time.Since(start)
-	cancel()
-	wg.Wait()
-	for _, err := range readErrs {
-		if err != nil {
-			return nil, 0, err
-		}
-	}
-	if n := got.Load(); n < want {
-		return nil, 0, fmt.Errorf("latency phase: %d of %d updated rows arrived within %s of the last send", n, want, filterStall)
-	}
-	for _, h := range hists[1:] {
-		hists[0].Merge(h)
-	}
-	return hists[0], elapsed, nil
+	h, err := out.wait(ctx, filterStall, "updated rows")
+	return h, time.Since(start), err
 }
