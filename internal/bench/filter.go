@@ -162,7 +162,24 @@ var clickMarker = []byte(`"type":"click"`)
 // load appends n S2 events to the input topic, batches of 1000 spread
 // over the partitions in turn, and counts the clicks among them.
 func (f *filterBench) load(ctx context.Context, n int64, progress *Progress) error {
-	g, err := gen.New("s2", gen.Config{Seed: 1})
+	return loadS2(ctx, f.eng.Log(), filterInTopic, filterPartitions, n, time.Time{}, progress, func(_ int32, v []byte) {
+		f.loaded++
+		if bytes.Contains(v, clickMarker) {
+			f.clicks++
+		}
+		if len(f.ring) < filterRing {
+			f.ring = append(f.ring, bytes.Clone(v))
+		}
+	})
+}
+
+// loadS2 appends n S2 events (seed 1, from start; zero means the
+// generator's default) to topic, in batches round robin over its
+// partitions, calling each for every event before its batch is appended.
+// The events are stamped with the time of the load, so that retention
+// keeps them.
+func loadS2(ctx context.Context, l log.Log, topic string, partitions int32, n int64, start time.Time, progress *Progress, each func(part int32, value []byte)) error {
+	g, err := gen.New("s2", gen.Config{Seed: 1, Start: start})
 	if err != nil {
 		return err
 	}
@@ -171,32 +188,40 @@ func (f *filterBench) load(ctx context.Context, n int64, progress *Progress) err
 	ends := make([]int, 0, filterBatch)
 	var buf []byte
 	now := time.Now().UnixMilli()
-	for part := int32(0); f.loaded < n; part = (part + 1) % filterPartitions {
+	for part, loaded := int32(0), int64(0); loaded < n; part = (part + 1) % partitions {
 		recs, ends, buf = recs[:0], ends[:0], buf[:0]
-		for range min(filterBatch, n-f.loaded) {
+		for range min(filterBatch, n-loaded) {
 			g.Next(&ev)
 			buf = append(buf, ev.Value...)
 			ends = append(ends, len(buf))
-			if bytes.Contains(ev.Value, clickMarker) {
-				f.clicks++
-			}
-			if len(f.ring) < filterRing {
-				f.ring = append(f.ring, bytes.Clone(ev.Value))
-			}
+			each(part, ev.Value)
 		}
 		// The values are sliced once buf has stopped growing.
-		start := 0
+		from := 0
 		for _, end := range ends {
-			recs = append(recs, log.Record{Value: buf[start:end:end], Timestamp: now})
-			start = end
+			recs = append(recs, log.Record{Value: buf[from:end:end], Timestamp: now})
+			from = end
 		}
-		if _, err := f.eng.Log().Append(ctx, filterInTopic, part, recs); err != nil {
-			return fmt.Errorf("loading %s: %w", filterInTopic, err)
+		if _, err := l.Append(ctx, topic, part, recs); err != nil {
+			return fmt.Errorf("loading %s: %w", topic, err)
 		}
-		f.loaded += int64(len(recs))
+		loaded += int64(len(recs))
 		progress.Add(int64(len(recs)))
 	}
 	return nil
+}
+
+// meanBytes estimates the bytes of n events from the mean size of a
+// sample of them, for the MB/s figures.
+func meanBytes(sample [][]byte, n int64) int64 {
+	var sum int64
+	for _, v := range sample {
+		sum += int64(len(v))
+	}
+	if len(sample) == 0 {
+		return 0
+	}
+	return n * sum / int64(len(sample))
 }
 
 // run creates the query, reading from the earliest offsets, and waits
@@ -243,18 +268,8 @@ func (f *filterBench) run(ctx context.Context, total int64, maxTime time.Duratio
 	}, nil
 }
 
-// inputBytes estimates the bytes of the first n events from the ring's
-// mean size, for the MB/s figure.
-func (f *filterBench) inputBytes(n int64) int64 {
-	var sum int64
-	for _, v := range f.ring {
-		sum += int64(len(v))
-	}
-	if len(f.ring) == 0 {
-		return 0
-	}
-	return n * sum / int64(len(f.ring))
-}
+// inputBytes estimates the bytes of the first n events.
+func (f *filterBench) inputBytes(n int64) int64 { return meanBytes(f.ring, n) }
 
 func (f *filterBench) queryID() (string, error) {
 	for _, q := range f.eng.Queries() {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sluicedata/sluice/internal/engine"
-	"github.com/sluicedata/sluice/internal/gen"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/types"
@@ -190,38 +189,13 @@ func (r *rollupBench) close() error { return r.eng.Close() }
 // load appends n S2 events to the input topic, batches spread over the
 // partitions in turn.
 func (r *rollupBench) load(ctx context.Context, n int64, progress *Progress) error {
-	g, err := gen.New("s2", gen.Config{Seed: 1, Start: r.start})
-	if err != nil {
-		return err
-	}
-	var ev gen.Event
-	recs := make([]log.Record, 0, filterBatch)
-	ends := make([]int, 0, filterBatch)
-	var buf []byte
-	now := time.Now().UnixMilli()
-	for part := int32(0); r.loaded < n; part = (part + 1) % rollupPartitions {
-		recs, ends, buf = recs[:0], ends[:0], buf[:0]
-		for range min(filterBatch, n-r.loaded) {
-			g.Next(&ev)
-			buf = append(buf, ev.Value...)
-			ends = append(ends, len(buf))
-			if len(r.sample) < filterRing {
-				r.sample = append(r.sample, bytes.Clone(ev.Value))
-			}
+	return loadS2(ctx, r.eng.Log(), rollupInTopic, rollupPartitions, n, r.start, progress, func(part int32, v []byte) {
+		r.loaded++
+		r.ends[part]++
+		if len(r.sample) < filterRing {
+			r.sample = append(r.sample, bytes.Clone(v))
 		}
-		start := 0
-		for _, end := range ends {
-			recs = append(recs, log.Record{Value: buf[start:end:end], Timestamp: now})
-			start = end
-		}
-		if _, err := r.eng.Log().Append(ctx, rollupInTopic, part, recs); err != nil {
-			return fmt.Errorf("loading %s: %w", rollupInTopic, err)
-		}
-		r.loaded += int64(len(recs))
-		r.ends[part] += int64(len(recs))
-		progress.Add(int64(len(recs)))
-	}
-	return nil
+	})
 }
 
 // run creates the query, reading from the earliest offsets, and waits
@@ -309,18 +283,8 @@ func groupCommitted(ctx context.Context, eng *engine.Engine, group, topic string
 	return n, nil
 }
 
-// inputBytes estimates the bytes of the first n events from the
-// sample's mean size, for the MB/s figure.
-func (r *rollupBench) inputBytes(n int64) int64 {
-	var sum int64
-	for _, v := range r.sample {
-		sum += int64(len(v))
-	}
-	if len(r.sample) == 0 {
-		return 0
-	}
-	return n * sum / int64(len(r.sample))
-}
+// inputBytes estimates the bytes of the first n events.
+func (r *rollupBench) inputBytes(n int64) int64 { return meanBytes(r.sample, n) }
 
 // rollupKey is a group of the rollup: an event hour (its start, in ms),
 // an ad and a website.
