@@ -186,7 +186,10 @@ func TestEngineCrash(t *testing.T) {
 	}
 	t.Logf("%d events, the child killed %d times", events, killed)
 
-	// The table: the last row of each group and window.
+	// The table: the last row of each group and window. Each event adds
+	// one to its group's count and the query emits every change, so the
+	// counts of a group come in the order 1, 2, 3...: a repeated or missing
+	// count would be an input's effect written twice or lost.
 	l, err = embedded.Open(embedded.Options{Dir: dir + "/log"})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +219,11 @@ func TestEngineCrash(t *testing.T) {
 				if err := json.Unmarshal(rec.Value, &v); err != nil {
 					t.Fatal(err)
 				}
-				got[fmt.Sprintf("%s@%d", key, start)] = [2]int64{v.N, v.S}
+				id := fmt.Sprintf("%s@%d", key, start)
+				if v.N != got[id][0]+1 {
+					t.Fatalf("group %s: count %d follows %d in the output", id, v.N, got[id][0])
+				}
+				got[id] = [2]int64{v.N, v.S}
 			}
 		}
 		r.Close()

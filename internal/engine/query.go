@@ -186,14 +186,14 @@ func (e *Engine) openState(ctx context.Context, q *persistentQuery, t *exec.Task
 		return asStmtError(fmt.Errorf("opening the state of %s: %w", q.id, err))
 	}
 	q.stores = append(q.stores, store)
-	next, ok, err := t.UseStore(store, state.PartitionKey(tp.Topic, tp.Partition))
+	cp, ok, err := t.UseStore(store, state.PartitionKey(tp.Topic, tp.Partition))
 	if err != nil {
 		return asStmtError(fmt.Errorf("restoring the state of %s: %w", q.id, err))
 	}
 	if !ok {
 		return nil
 	}
-	r, err := e.log.OpenReader(ctx, tp.Topic, tp.Partition, next)
+	r, err := e.log.OpenReader(ctx, tp.Topic, tp.Partition, cp.Inputs[state.PartitionKey(tp.Topic, tp.Partition)])
 	if err != nil {
 		return asStmtError(err)
 	}
@@ -228,10 +228,14 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 			return asStmtError(err)
 		}
 		tp := log.TopicPartition{Topic: topic, Partition: part.Partition}
-		commit := func(ctx context.Context, next int64) error {
-			return e.log.CommitOffsets(ctx, q.id, map[log.TopicPartition]int64{tp: next})
+		out := sink(pl)
+		commit := func(ctx context.Context, next int64, outputs map[int32]int64) error {
+			if err := e.log.CommitOffsets(ctx, q.id, map[log.TopicPartition]int64{tp: next}); err != nil {
+				return err
+			}
+			return e.commitOutputs(ctx, q.id, tp, out, outputs)
 		}
-		t := exec.NewTask(pl, r, sink(pl), commit)
+		t := exec.NewTask(pl, r, out, commit)
 		if stateful && hasCommitted {
 			t.RestoreUntil(offsets[i])
 		}
@@ -242,10 +246,63 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 			}
 		}
 		if !e.manual {
+			if err := e.resumeOutput(ctx, q.id, tp, t); err != nil {
+				t.Close()
+				return err
+			}
+		}
+		if !e.manual {
 			t.CommitInterval = commitInterval
 		}
 		q.tasks = append(q.tasks, t)
 		q.inputs = append(q.inputs, tp)
+	}
+	return nil
+}
+
+// outputGroup names the consumer group that keeps the output positions
+// of the task of query reading input (see exec.TopicSink): a group per
+// task, as each task has its own.
+func outputGroup(queryID string, input log.TopicPartition) string {
+	return fmt.Sprintf("%s-output-%s-%d", queryID, input.Topic, input.Partition)
+}
+
+// commitOutputs stores a task's output positions, after its input
+// position: a crash between the two leaves older output positions, from
+// which a restart only reads more.
+func (e *Engine) commitOutputs(ctx context.Context, queryID string, input log.TopicPartition, sink exec.Sink, outputs map[int32]int64) error {
+	ts, ok := sink.(*exec.TopicSink)
+	if !ok || len(outputs) == 0 {
+		return nil
+	}
+	offsets := make(map[log.TopicPartition]int64, len(outputs))
+	for p, off := range outputs {
+		offsets[log.TopicPartition{Topic: ts.Topic(), Partition: p}] = off
+	}
+	return e.log.CommitOffsets(ctx, outputGroup(queryID, input), offsets)
+}
+
+// resumeOutput makes a task's sink tag its records with their origin and
+// skip those that a previous run of the task wrote after its last commit,
+// so that each input's effect reaches the output once. A task's first run
+// stores where its output starts before it writes anything.
+func (e *Engine) resumeOutput(ctx context.Context, queryID string, input log.TopicPartition, t *exec.Task) error {
+	sink := t.Output()
+	if sink == nil {
+		return nil
+	}
+	committed, err := e.log.CommittedOffsets(ctx, outputGroup(queryID, input), sink.Topic())
+	if err != nil {
+		return asStmtError(err)
+	}
+	if err := t.ResumeOutput(ctx, exec.ProducerID(queryID, input), committed); err != nil {
+		return asStmtError(fmt.Errorf("resuming the output of %s: %w", queryID, err))
+	}
+	if len(committed) > 0 {
+		return nil
+	}
+	if err := e.commitOutputs(ctx, queryID, input, sink, sink.Positions(t.Position())); err != nil {
+		return asStmtError(err)
 	}
 	return nil
 }

@@ -603,24 +603,13 @@ func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string
 	}
 	out = append(out, in...)
 	ag.fwd = out
-	// The markers go last, after the record's own headers: the operation,
-	// then where the row comes from, which lets the second stage skip the
-	// rows a restarted first stage writes again.
-	sub := byte(1)
+	// The operation goes last, after the record's own headers (the sink
+	// adds the record's origin after it). Sinks keep headers until they
+	// flush: these are the record's own.
+	hs := rec.Headers
 	if op != "" {
-		sub = 0 // a retraction comes before the row that replaces it
+		hs = append(append(make([]log.Header, 0, len(hs)+1), hs...), log.Header{Key: opHeader, Value: []byte(op)})
 	}
-	// Sinks keep headers until they flush: these are the record's own.
-	hs := make([]log.Header, 0, len(rec.Headers)+2)
-	hs = append(hs, rec.Headers...)
-	if op != "" {
-		hs = append(hs, log.Header{Key: opHeader, Value: []byte(op)})
-	}
-	src := make([]byte, 0, 13)
-	src = binary.BigEndian.AppendUint32(src, uint32(rec.Partition))
-	src = binary.BigEndian.AppendUint64(src, uint64(rec.Offset))
-	src = append(src, sub)
-	hs = append(hs, log.Header{Key: srcHeader, Value: src})
 	return emit(&Out{Row: out, Time: ts, Headers: hs})
 }
 
@@ -662,10 +651,7 @@ func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit f
 	}
 	op := ""
 	hs := rec.Headers
-	if n := len(hs); n > 0 && hs[n-1].Key == srcHeader {
-		if st.agg.seenSource(hs[n-1].Value) {
-			return nil // written again by a restarted first stage
-		}
+	if n := len(hs); n > 0 && hs[n-1].Key == originHeader {
 		hs = hs[:n-1]
 	}
 	if n := len(hs); n > 0 && hs[n-1].Key == opHeader {

@@ -78,9 +78,9 @@ func sessionID(gk string, g *group) string {
 	return string(b)
 }
 
-// checkpoint writes the changed groups and the task's position in one
-// atomic step.
-func (p *persistence) checkpoint(ag *aggregator, next int64) error {
+// checkpoint writes the changed groups with cp (the task's input and
+// output positions) in one atomic step.
+func (p *persistence) checkpoint(ag *aggregator, cp state.Checkpoint) error {
 	groups, sessions, prev := p.store.KeyValue(storeGroups), p.store.KeyValue(storeSessions), p.store.KeyValue(storePrev)
 	for id, sub := range p.gone {
 		if err := p.store.KeyValue(sub).Delete([]byte(id)); err != nil {
@@ -128,7 +128,8 @@ func (p *persistence) checkpoint(ag *aggregator, next int64) error {
 		}
 		p.sourcesUp = false
 	}
-	if err := p.store.Checkpoint(state.Checkpoint{Inputs: map[string]int64{p.input: next}, StreamTime: ag.streamTime}); err != nil {
+	cp.StreamTime = ag.streamTime
+	if err := p.store.Checkpoint(cp); err != nil {
 		return err
 	}
 	clear(p.dirty)
@@ -137,12 +138,12 @@ func (p *persistence) checkpoint(ag *aggregator, next int64) error {
 	return nil
 }
 
-// restore loads the groups of the last checkpoint and returns its input
-// position; ok is false when the store has none.
-func (p *persistence) restore(ag *aggregator) (next int64, ok bool, err error) {
-	cp, ok, err := p.store.LastCheckpoint()
+// restore loads the groups of the last checkpoint and returns it; ok is
+// false when the store has none.
+func (p *persistence) restore(ag *aggregator) (cp state.Checkpoint, ok bool, err error) {
+	cp, ok, err = p.store.LastCheckpoint()
 	if err != nil || !ok {
-		return 0, false, err
+		return cp, false, err
 	}
 	ag.streamTime = cp.StreamTime
 	load := func(sub string, put func(key []byte, g *group)) error {
@@ -170,17 +171,17 @@ func (p *persistence) restore(ag *aggregator) (next int64, ok bool, err error) {
 		g.id = string(key)
 		ag.groups[g.id] = g
 	}); err != nil {
-		return 0, false, err
+		return cp, false, err
 	}
 	if err := load(storeSessions, func(key []byte, g *group) {
 		g.gk = string(key[:len(key)-16])
 		ag.sessions[g.gk] = append(ag.sessions[g.gk], g)
 	}); err != nil {
-		return 0, false, err
+		return cp, false, err
 	}
 	src, err := p.store.KeyValue(storeSources).Range(nil, nil)
 	if err != nil {
-		return 0, false, err
+		return cp, false, err
 	}
 	for src.Next() {
 		k, v := src.Key(), src.Value()
@@ -190,23 +191,23 @@ func (p *persistence) restore(ag *aggregator) (next int64, ok bool, err error) {
 	}
 	if err := src.Err(); err != nil {
 		src.Close()
-		return 0, false, err
+		return cp, false, err
 	}
 	src.Close()
 	it, err := p.store.KeyValue(storePrev).Range(nil, nil)
 	if err != nil {
-		return 0, false, err
+		return cp, false, err
 	}
 	defer it.Close()
 	for it.Next() {
 		row, err := p.row.Decode(nil, it.Value())
 		if err != nil {
-			return 0, false, fmt.Errorf("state %s: %w", storePrev, err)
+			return cp, false, fmt.Errorf("state %s: %w", storePrev, err)
 		}
 		ag.prev[string(it.Key())] = cloneRow(row)
 	}
 	if err := it.Err(); err != nil {
-		return 0, false, err
+		return cp, false, err
 	}
-	return cp.Inputs[p.input], true, nil
+	return cp, true, nil
 }

@@ -355,8 +355,12 @@ func (pl *Pipeline) fail(rec *log.Record, kind, msg string) {
 }
 
 // appendHeaders fills the header columns from the record: HEADERS gets
-// them all, HEADER('k') the last value of key k.
+// them all, HEADER('k') the last value of key k. The origin a query's
+// sink adds is Sluice's own: queries do not see it.
 func appendHeaders(in types.Row, cols []types.Column, hs []log.Header) types.Row {
+	if len(cols) > 0 {
+		hs = stripOrigin(hs)
+	}
 	for _, c := range cols {
 		if c.Namespace == types.NamespaceHeaders {
 			elems := make([]types.Value, len(hs))

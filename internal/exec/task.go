@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicedata/sluice/internal/log"
-	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/state"
-	"github.com/sluicedata/sluice/internal/types"
 )
 
 // Sink receives a task's output rows.
@@ -32,8 +30,13 @@ type Task struct {
 	reader log.Reader
 	sink   Sink
 	emit   func(*Out) error
-	commit func(ctx context.Context, next int64) error
-	st     rowState
+	commit func(ctx context.Context, next int64, outputs map[int32]int64) error
+	// tagged is the sink when it is a topic's, which tags records with
+	// their origin once resumed; restored is the checkpoint of the state
+	// the task was restored from.
+	tagged   *TopicSink
+	restored *state.Checkpoint
+	st       rowState
 	// CommitInterval spaces commits of the input position: committing
 	// costs a durable write, so a busy task commits at most this often
 	// (and always when it stops, see Commit). Zero commits every batch.
@@ -44,9 +47,14 @@ type Task struct {
 }
 
 // NewTask returns a task reading r into sink. commit, when not nil, is
-// called with the next input offset after a batch's output is flushed.
-func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64) error) *Task {
+// called after a batch's output is flushed with the next input offset
+// and the sink's positions (see TopicSink.Positions), which a restart
+// gives back to TopicSink.Resume.
+func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64, outputs map[int32]int64) error) *Task {
 	t := &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit, committed: r.Position()}
+	if ts, ok := sink.(*TopicSink); ok {
+		t.tagged = ts
+	}
 	if pl.Plan.Aggregate != nil {
 		t.st.agg = newAggregator(pl)
 	}
@@ -64,21 +72,48 @@ func (t *Task) RestoreUntil(offset int64) {
 func discard(*Out) error { return nil }
 
 // UseStore keeps the aggregation's groups in store, checkpointed at each
-// commit with the task's position in input (a "topic/partition" name),
-// and loads those of the last checkpoint. It returns the input position
-// the loaded state stands for; ok is false when the store had none. Call
-// it before the task runs.
-func (t *Task) UseStore(store *state.Store, input string) (next int64, ok bool, err error) {
+// commit with the task's position in input (a "topic/partition" name)
+// and its sink's positions, and loads those of the last checkpoint. It
+// returns that checkpoint; ok is false when the store had none. Call it
+// before the task runs.
+func (t *Task) UseStore(store *state.Store, input string) (cp state.Checkpoint, ok bool, err error) {
 	ag := t.st.agg
 	if ag == nil {
-		return 0, false, nil
+		return cp, false, nil
 	}
 	p, err := newPersistence(t.pl, store, input)
 	if err != nil {
-		return 0, false, err
+		return cp, false, err
 	}
 	ag.persist = p
-	return p.restore(ag)
+	cp, ok, err = p.restore(ag)
+	if ok {
+		t.restored = &cp
+	}
+	return cp, ok, err
+}
+
+// Output is the task's topic sink, or nil.
+func (t *Task) Output() *TopicSink { return t.tagged }
+
+// ResumeOutput makes the task's topic sink tag its records as producer's
+// and skip those a previous run wrote after its last checkpoint: from
+// the output positions of the restored state's checkpoint, else from
+// committed (those the task's commit function last stored).
+func (t *Task) ResumeOutput(ctx context.Context, producer []byte, committed map[int32]int64) error {
+	if t.tagged == nil {
+		return nil
+	}
+	from := committed
+	if t.restored != nil {
+		from = map[int32]int64{}
+		for p := range t.tagged.partitions {
+			if off, ok := t.restored.Outputs[state.PartitionKey(t.tagged.topic, p)]; ok {
+				from[p] = off
+			}
+		}
+	}
+	return t.tagged.Resume(ctx, producer, from)
 }
 
 // SetReader replaces the task's reader (closing the old one), so that it
@@ -148,6 +183,8 @@ func (t *Task) processBatch(recs []log.Record) error {
 		emit := t.emit
 		if recs[i].Offset < t.restoreUntil {
 			emit = discard
+		} else if t.tagged != nil {
+			t.tagged.begin(recs[i].Offset)
 		}
 		if err := t.pl.process(&t.st, &recs[i], emit); err != nil {
 			return err
@@ -163,12 +200,23 @@ func (t *Task) Commit(ctx context.Context) error {
 	if t.commit == nil || pos == t.committed {
 		return nil
 	}
+	var outputs map[int32]int64
+	if t.tagged != nil {
+		outputs = t.tagged.Positions(pos)
+	}
 	if ag := t.st.agg; ag != nil && ag.persist != nil {
-		if err := ag.persist.checkpoint(ag, pos); err != nil {
+		cp := state.Checkpoint{Inputs: map[string]int64{ag.persist.input: pos}}
+		for p, off := range outputs {
+			if cp.Outputs == nil {
+				cp.Outputs = map[string]int64{}
+			}
+			cp.Outputs[state.PartitionKey(t.tagged.topic, p)] = off
+		}
+		if err := ag.persist.checkpoint(ag, cp); err != nil {
 			return fmt.Errorf("checkpointing the state: %w", err)
 		}
 	}
-	if err := t.commit(ctx, pos); err != nil {
+	if err := t.commit(ctx, pos, outputs); err != nil {
 		return err
 	}
 	t.committed, t.lastCommit = pos, t.pl.Stats.clock.Now()
@@ -177,147 +225,6 @@ func (t *Task) Commit(ctx context.Context) error {
 
 // Close releases the task's reader.
 func (t *Task) Close() error { return t.reader.Close() }
-
-// TopicSink writes output rows to a topic with the sink's formats,
-// partitioned by key as Kafka's default partitioner does.
-type TopicSink struct {
-	log        log.Log
-	topic      string
-	partitions int32
-	keyCols    int
-	key, value serde.Format
-	// timestamp gives the record time from the output row (the sink's
-	// TIMESTAMP property); nil keeps the input's.
-	timestamp  func(types.Row) (int64, error)
-	pl         *Pipeline
-	batches    [][]log.Record
-	buf        []byte
-	keyScratch []types.Value
-	// ordered keeps the global order of writes across partitions, one
-	// append per run of a partition, for tests that compare a topic's
-	// records in the order they were produced.
-	ordered bool
-	run     []log.Record
-	runPart int32
-}
-
-// KeepOrder makes the sink append in the exact order of its writes.
-func (s *TopicSink) KeepOrder() { s.ordered = true }
-
-// NewTopicSink returns a sink appending to topic, which has the given
-// number of partitions.
-// timestamp, when not nil, computes each record's time from the output
-// row (see TimestampOf).
-func NewTopicSink(l log.Log, topic string, partitions int32, out *types.Schema, key, value serde.Format, timestamp func(types.Row) (int64, error), pl *Pipeline) *TopicSink {
-	return &TopicSink{log: l, topic: topic, partitions: partitions, keyCols: out.KeyLen(), key: key, value: value,
-		timestamp: timestamp, pl: pl, batches: make([][]log.Record, partitions)}
-}
-
-// Write encodes the row into the current batch.
-func (s *TopicSink) Write(o *Out) error {
-	start := len(s.buf)
-	var err error
-	keyVals := o.Row[:s.keyCols]
-	if o.Window != nil {
-		s.keyScratch = append(append(s.keyScratch[:0], keyVals...), o.Window...)
-		keyVals = s.keyScratch
-	}
-	s.buf, err = s.key.Encode(s.buf, keyVals)
-	if err != nil {
-		s.buf = s.buf[:start]
-		s.pl.failOut(fmt.Sprintf("Error serializing key for topic %s: %v", s.topic, err))
-		return nil
-	}
-	keyEnd := len(s.buf)
-	var value []byte
-	if !o.NullValue {
-		s.buf, err = s.value.Encode(s.buf, o.Row[s.keyCols:])
-		if err != nil {
-			s.buf = s.buf[:start]
-			s.pl.failOut(fmt.Sprintf("Error serializing value for topic %s: %v", s.topic, err))
-			return nil
-		}
-		value = s.buf[keyEnd:len(s.buf):len(s.buf)]
-		if serde.IsNullRecord(s.value, o.Row[s.keyCols:]) {
-			value = nil
-		}
-	}
-	// A null single-column key is a null key; a multi-column key is
-	// written even when all its columns are null, as ksqlDB does.
-	var key []byte
-	if !o.NullKey && (s.keyCols > 1 || s.keyCols == 1 && !o.Row[0].IsNull()) || o.Window != nil {
-		key = s.buf[start:keyEnd:keyEnd]
-	}
-	ts := o.Time
-	if s.timestamp != nil {
-		t, err := s.timestamp(o.Row)
-		if err != nil || t < 0 {
-			s.buf = s.buf[:start]
-			if err == nil {
-				err = fmt.Errorf("the record's timestamp %d is negative", t)
-			}
-			s.pl.failOut(fmt.Sprintf("Error writing to topic %s: %v", s.topic, err))
-			return nil
-		}
-		ts = t
-	}
-	p := int32(0)
-	if key != nil && s.partitions > 1 {
-		p = log.PartitionForKey(key, s.partitions)
-	}
-	rec := log.Record{Key: key, Value: value, Timestamp: ts, Headers: o.Headers}
-	if s.ordered {
-		if len(s.run) > 0 && p != s.runPart {
-			// The run's bytes live in buf, which only Flush resets.
-			if err := s.appendRun(context.Background()); err != nil {
-				return err
-			}
-		}
-		s.run, s.runPart = append(s.run, rec), p
-		return nil
-	}
-	s.batches[p] = append(s.batches[p], rec)
-	return nil
-}
-
-func (s *TopicSink) appendRun(ctx context.Context) error {
-	if _, err := s.log.Append(ctx, s.topic, s.runPart, s.run); err != nil {
-		return fmt.Errorf("writing to %s: %w", s.topic, err)
-	}
-	clear(s.run)
-	s.run = s.run[:0]
-	return nil
-}
-
-// Flush appends the batch, one append per partition.
-func (s *TopicSink) Flush(ctx context.Context) error {
-	if len(s.run) > 0 {
-		if err := s.appendRun(ctx); err != nil {
-			return err
-		}
-	}
-	for p, recs := range s.batches {
-		if len(recs) == 0 {
-			continue
-		}
-		if _, err := s.log.Append(ctx, s.topic, int32(p), recs); err != nil {
-			return fmt.Errorf("writing to %s: %w", s.topic, err)
-		}
-		clear(recs)
-		s.batches[p] = recs[:0]
-	}
-	s.buf = s.buf[:0]
-	return nil
-}
-
-func allNull(vals []types.Value) bool {
-	for _, v := range vals {
-		if !v.IsNull() {
-			return false
-		}
-	}
-	return true
-}
 
 func (pl *Pipeline) failOut(msg string) {
 	pl.Stats.fail()
