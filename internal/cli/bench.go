@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
@@ -50,6 +51,7 @@ func runBench(ctx context.Context, io IO, args []string) error {
 	partitions := fs.Int("partitions", 1, "log partitions written in parallel, one goroutine each (log workloads)")
 	connections := fs.Int("connections", 4, "concurrent HTTP clients (ingest workloads)")
 	dir := fs.String("dir", "", "parent of the workloads' temporary data directories (default: the system's temp dir)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	if err := parseFlags(fs, io, args); err != nil {
 		return err
 	}
@@ -111,6 +113,17 @@ func runBench(ctx context.Context, io IO, args []string) error {
 	}
 	if isTerminal(io.Stderr) {
 		opts.ProgressTo = io.Stderr
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for i, w := range workloads {
 		rep, err := bench.Run(ctx, w, opts)

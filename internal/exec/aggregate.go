@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"sort"
@@ -14,53 +13,6 @@ import (
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/types"
 )
-
-// Aggregation runs in one or two stages. When the group key is the
-// source's key, each task aggregates its partition's rows itself. When it
-// is not, a first stage writes every filtered row, keyed by its group, to
-// a repartition topic, and a second stage (one task per partition of that
-// topic) aggregates: so a group's rows always meet in one task, as Kafka
-// Streams does. A table source sends, for an updated or deleted row, the
-// retraction of its previous version first (header opHeader = "undo").
-
-// opHeader marks the retraction of a table row in a repartition topic.
-const opHeader = "_sluice_op"
-
-// Stage says which part of an aggregation a pipeline runs.
-type Stage uint8
-
-const (
-	// StageAll reads the source and aggregates (no repartition needed).
-	StageAll Stage = iota
-	// StageRepartition reads the source and writes the repartition topic.
-	StageRepartition
-	// StageAggregate reads the repartition topic and aggregates.
-	StageAggregate
-)
-
-// RepartitionSchema is the layout of a repartition topic's records: the
-// group key columns as the key, the input row as the value.
-func RepartitionSchema(p *plan.Query) *types.Schema {
-	var cols []types.Column
-	for _, g := range p.Aggregate.GroupBy {
-		cols = append(cols, types.Column{Name: g.Name, Type: g.Expr.Type, Namespace: types.NamespaceKey})
-	}
-	for _, c := range p.Input.Columns() {
-		cols = append(cols, types.Column{Name: c.Name, Type: c.Type})
-	}
-	return types.MustSchema(cols...)
-}
-
-// RepartitionFormats returns the formats of a repartition topic.
-func RepartitionFormats(p *plan.Query) (key, value serde.Format, err error) {
-	s := RepartitionSchema(p)
-	if key, err = serde.NewFormat("JSON", s.Columns()[:s.KeyLen()], serde.Options{}); err != nil {
-		return nil, nil, err
-	}
-	wrap := true
-	value, err = serde.NewFormat("JSON", s.Columns()[s.KeyLen():], serde.Options{WrapSingle: &wrap})
-	return key, value, err
-}
 
 // aggregator holds the groups of one task. States live in memory,
 // keyed by the group key's JSON bytes and the window start.
@@ -89,9 +41,6 @@ type aggregator struct {
 	keys types.Row
 	// persist, when set, writes the groups to a state store at commits.
 	persist *persistence
-	// applied is, in a second stage, the origin of the last repartition
-	// record applied from each source partition.
-	applied map[uint32]srcPos
 	// resBuf, outBuf, out and window hold a group's result and the row
 	// emitted for it; sinks do not keep what they are given.
 	resBuf  types.Row
@@ -118,7 +67,7 @@ type group struct {
 
 func newAggregator(pl *Pipeline) *aggregator {
 	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{},
-		pending: map[*group]struct{}{}, applied: map[uint32]srcPos{}, streamTime: -1 << 62, purgedAt: -1 << 62}
+		pending: map[*group]struct{}{}, streamTime: -1 << 62, purgedAt: -1 << 62}
 }
 
 // groupKeyFormat encodes group keys for the state map: JSON, which is
@@ -573,138 +522,6 @@ func cloneRow(r types.Row) types.Row {
 		out[i] = CloneValue(v)
 	}
 	return out
-}
-
-// repartition writes a filtered row to the repartition topic, keyed by
-// its group; a table's previous row goes first, as a retraction.
-func (ag *aggregator) repartition(in types.Row, rec *log.Record, ts int64, present bool, emit func(*Out) error) error {
-	return ag.change(in, rec, present, func(r types.Row, op string) error {
-		return ag.forward(r, rec, ts, op, emit)
-	})
-}
-
-// Operations a repartition record's opHeader names; none means add.
-const (
-	opUndo      = "undo"       // retract the row and emit the change
-	opUndoQuiet = "undo-quiet" // retract it; the add that follows emits
-)
-
-func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string, emit func(*Out) error) error {
-	pl := ag.pl
-	a := pl.Plan.Aggregate
-	out := ag.fwd[:0]
-	for i, g := range a.GroupBy {
-		v, err := g.Expr.Eval(in)
-		if err != nil || v.IsNull() {
-			pl.fail(rec, "processing", fmt.Sprintf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
-			return nil
-		}
-		out = append(out, v)
-	}
-	out = append(out, in...)
-	ag.fwd = out
-	// The operation goes last, after the record's own headers (the sink
-	// adds the record's origin after it). Sinks keep headers until they
-	// flush: these are the record's own.
-	hs := rec.Headers
-	if op != "" {
-		hs = append(append(make([]log.Header, 0, len(hs)+1), hs...), log.Header{Key: opHeader, Value: []byte(op)})
-	}
-	return emit(&Out{Row: out, Time: ts, Headers: hs})
-}
-
-// srcHeader carries a repartition record's origin: the source partition
-// (4 bytes), offset (8) and its rank among the rows of that record (1).
-const srcHeader = "_sluice_src"
-
-// seenSource tells whether a repartition record's origin is at or before
-// the last one applied from its source partition, and notes it otherwise.
-func (ag *aggregator) seenSource(origin []byte) bool {
-	if len(origin) != 13 {
-		return false
-	}
-	p := binary.BigEndian.Uint32(origin)
-	pos := srcPos{off: int64(binary.BigEndian.Uint64(origin[4:])), sub: origin[12]}
-	if last, ok := ag.applied[p]; ok && (pos.off < last.off || pos.off == last.off && pos.sub <= last.sub) {
-		return true
-	}
-	ag.applied[p] = pos
-	if ag.persist != nil {
-		ag.persist.sourcesUp = true
-	}
-	return false
-}
-
-type srcPos struct {
-	off int64
-	sub byte
-}
-
-// aggregateRepartitioned is the second stage: a record of the
-// repartition topic holds an input row to add or retract.
-func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit func(*Out) error) error {
-	in, err := pl.value.Decode(st.in[:0], rec.Value)
-	st.in = in
-	if err != nil {
-		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the repartition topic: %v", err))
-		return nil
-	}
-	op := ""
-	hs := rec.Headers
-	if n := len(hs); n > 0 && hs[n-1].Key == originHeader {
-		hs = hs[:n-1]
-	}
-	if n := len(hs); n > 0 && hs[n-1].Key == opHeader {
-		op = string(hs[n-1].Value)
-		hs = hs[:n-1]
-	}
-	if len(hs) != len(rec.Headers) {
-		stripped := *rec
-		stripped.Headers = hs
-		rec = &stripped
-	}
-	if op == opUndoQuiet {
-		emit = discard
-	}
-	return st.agg.apply(in, rec, rec.Timestamp, op != "", emit)
-}
-
-// late counts a record that came after its window closed and, when the
-// query has a late-records topic, writes it there as the source holds it:
-// late records are never dropped silently. After a repartition the record
-// at hand is the repartition topic's, so the source's record is written
-// again from the input row, in the source's formats.
-func (pl *Pipeline) late(rec *log.Record, in types.Row) {
-	pl.Stats.late()
-	if pl.LateTopic == "" || pl.lateLog == nil {
-		return
-	}
-	r := log.Record{Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp, Headers: rec.Headers}
-	if pl.stage == StageAggregate {
-		src := pl.Plan.Source
-		nk := src.Schema.KeyLen()
-		key, err := pl.key.Encode(nil, in[:nk])
-		if err != nil {
-			return
-		}
-		value, err := pl.sourceValue.Encode(nil, in[src.Schema.ValueStart():src.Schema.Len()])
-		if err != nil {
-			return
-		}
-		if nk == 0 {
-			key = nil
-		}
-		r.Key, r.Value = key, value
-	}
-	if _, err := pl.lateLog.Append(context.Background(), pl.LateTopic, 0, []log.Record{r}); err != nil {
-		pl.fail(rec, "processing", fmt.Sprintf("Cannot write a late record to %s: %v", pl.LateTopic, err))
-	}
-}
-
-// SendLateRecordsTo makes the pipeline write its late records to topic,
-// which has one partition, in l.
-func (pl *Pipeline) SendLateRecordsTo(l log.Log, topic string) {
-	pl.lateLog, pl.LateTopic = l, topic
 }
 
 // Group is one group's current result, for pull queries: the output row

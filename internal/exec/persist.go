@@ -18,7 +18,6 @@ const (
 	storeGroups   = "groups"   // windowed or not: id -> group
 	storeSessions = "sessions" // group key ++ start ++ end -> session
 	storePrev     = "prev"     // a table source's key -> its last row
-	storeSources  = "sources"  // source partition -> last repartition origin applied
 )
 
 // persistence encodes what an aggregator keeps.
@@ -30,8 +29,6 @@ type persistence struct {
 	dirty  map[*group]struct{}
 	gone   map[string]string // removed entries: key -> sub-store
 	prevUp map[string]struct{}
-	// sourcesUp says the second stage's applied origins moved.
-	sourcesUp bool
 }
 
 func newPersistence(pl *Pipeline, store *state.Store, input string) (*persistence, error) {
@@ -117,18 +114,6 @@ func (p *persistence) checkpoint(ag *aggregator, cp state.Checkpoint) error {
 			return err
 		}
 	}
-	if p.sourcesUp {
-		sources := p.store.KeyValue(storeSources)
-		for part, pos := range ag.applied {
-			k := binary.BigEndian.AppendUint32(nil, part)
-			v := binary.BigEndian.AppendUint64(nil, uint64(pos.off))
-			if err := sources.Put(k, append(v, pos.sub)); err != nil {
-				return err
-			}
-		}
-		p.sourcesUp = false
-	}
-	cp.StreamTime = ag.streamTime
 	if err := p.store.Checkpoint(cp); err != nil {
 		return err
 	}
@@ -179,21 +164,6 @@ func (p *persistence) restore(ag *aggregator) (cp state.Checkpoint, ok bool, err
 	}); err != nil {
 		return cp, false, err
 	}
-	src, err := p.store.KeyValue(storeSources).Range(nil, nil)
-	if err != nil {
-		return cp, false, err
-	}
-	for src.Next() {
-		k, v := src.Key(), src.Value()
-		if len(k) == 4 && len(v) == 9 {
-			ag.applied[binary.BigEndian.Uint32(k)] = srcPos{off: int64(binary.BigEndian.Uint64(v)), sub: v[8]}
-		}
-	}
-	if err := src.Err(); err != nil {
-		src.Close()
-		return cp, false, err
-	}
-	src.Close()
 	it, err := p.store.KeyValue(storePrev).Range(nil, nil)
 	if err != nil {
 		return cp, false, err

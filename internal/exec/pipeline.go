@@ -49,9 +49,9 @@ type Pipeline struct {
 	// LateTopic receives the records that came after their window closed.
 	LateTopic string
 	lateLog   log.Log
-	// sourceValue is the source's value format, kept when an aggregation's
-	// second stage reads the repartition topic's instead.
-	sourceValue serde.Format
+	// carried are the input columns a repartition record carries, in the
+	// order of its value (see carriedColumns).
+	carried []int
 }
 
 // NewPipeline prepares a plan to run.
@@ -81,6 +81,7 @@ func NewPipeline(queryID string, p *plan.Query, fns *functions.Registry, plog *P
 		if pl.groupKey, err = groupKeyFormat(p.Aggregate); err != nil {
 			return nil, err
 		}
+		pl.carried = carriedColumns(p)
 	}
 	return pl, nil
 }
@@ -94,7 +95,7 @@ func (pl *Pipeline) SetStage(s Stage) error {
 		if err != nil {
 			return err
 		}
-		pl.sourceValue, pl.value = pl.value, value
+		pl.value = value
 	}
 	return nil
 }

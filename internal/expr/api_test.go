@@ -150,3 +150,27 @@ func TestCompileSelectWordsGeneratedErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCompiledColumns(t *testing.T) {
+	schema := types.MustSchema(
+		types.Column{Name: "A", Type: types.IntegerType},
+		types.Column{Name: "B", Type: types.StringType},
+		types.Column{Name: "C", Type: types.ArrayType(types.IntegerType)},
+	)
+	for src, want := range map[string]string{
+		"1 + 2":                        "[]",
+		"A + A * 2":                    "[0]",
+		"CASE WHEN B = 'x' THEN A END": "[0 1]",
+		"TRANSFORM(C, x => x + A)":     "[0 2]",
+		"FILTER(C, a => a > 1)":        "[2]",
+		"CAST(ARRAY[A] AS STRING) = B": "[0 1]",
+	} {
+		c, err := compile(t, src, schema)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := fmt.Sprint(c.Columns); got != want {
+			t.Errorf("%s reads columns %s, want %s", src, got, want)
+		}
+	}
+}

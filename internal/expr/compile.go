@@ -103,6 +103,7 @@ func (c *compiler) column(e *ast.ColumnRef) (*node, error) {
 		return nil, errorf(e.Pos, CodeUnknownColumn, "Column '%s' cannot be resolved.", e)
 	}
 	t := c.env.Schema.Column(i).Type
+	c.columns = append(c.columns, i)
 	return &node{t: t, src: e, fn: func(row types.Row) (types.Value, error) {
 		if i >= len(row) {
 			return types.Null(), nil

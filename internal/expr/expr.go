@@ -3,6 +3,7 @@ package expr
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sluicedata/sluice/internal/functions"
 	"github.com/sluicedata/sluice/internal/sql/ast"
@@ -61,7 +62,9 @@ func errorf(p ast.Pos, code, format string, args ...any) *Error {
 type Compiled struct {
 	// Type is the type of the result; the zero Type for an untyped NULL.
 	Type types.Type
-	fn   evalFn
+	// Columns are the indexes of the schema's columns it reads, in order.
+	Columns []int
+	fn      evalFn
 }
 
 // Eval evaluates the expression over row, whose values are in the order of
@@ -97,7 +100,8 @@ func Compile(e ast.Expr, env Env) (*Compiled, error) {
 	if n.strict != nil {
 		fn = n.strict
 	}
-	return &Compiled{Type: n.t, fn: fn}, nil
+	slices.Sort(c.columns)
+	return &Compiled{Type: n.t, fn: fn, Columns: slices.Compact(c.columns)}, nil
 }
 
 // evalFn computes one node. Lambda parameters are passed as extra values
@@ -130,9 +134,10 @@ type lambdaVar struct {
 }
 
 type compiler struct {
-	env   Env
-	base  int
-	scope []lambdaVar // innermost last
+	env     Env
+	base    int
+	scope   []lambdaVar // innermost last
+	columns []int       // the schema's columns read, in any order
 }
 
 // CompilePredicate is Compile for a WHERE or HAVING condition, which must

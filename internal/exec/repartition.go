@@ -1,0 +1,221 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/serde"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// Aggregation runs in one or two stages. When the group key is the
+// source's key, each task aggregates its partition's rows itself. When it
+// is not, a first stage writes every filtered row, keyed by its group, to
+// a repartition topic, and a second stage (one task per partition of that
+// topic) aggregates: so a group's rows always meet in one task, as Kafka
+// Streams does. A table source sends, for an updated or deleted row, the
+// retraction of its previous version first (header opHeader = "undo").
+
+// opHeader marks the retraction of a table row in a repartition topic.
+const opHeader = "_sluice_op"
+
+// Stage says which part of an aggregation a pipeline runs.
+type Stage uint8
+
+const (
+	// StageAll reads the source and aggregates (no repartition needed).
+	StageAll Stage = iota
+	// StageRepartition reads the source and writes the repartition topic.
+	StageRepartition
+	// StageAggregate reads the repartition topic and aggregates.
+	StageAggregate
+)
+
+// RepartitionSchema is the layout of a repartition topic's records: the
+// group key columns as the key, the input columns the second stage reads
+// (see carriedColumns) as the value.
+func RepartitionSchema(p *plan.Query) *types.Schema {
+	var cols []types.Column
+	for _, g := range p.Aggregate.GroupBy {
+		cols = append(cols, types.Column{Name: g.Name, Type: g.Expr.Type, Namespace: types.NamespaceKey})
+	}
+	for _, i := range carriedColumns(p) {
+		c := p.Input.Column(i)
+		cols = append(cols, types.Column{Name: c.Name, Type: c.Type})
+	}
+	return types.MustSchema(cols...)
+}
+
+// carriedColumns are the input columns a repartition record carries, in
+// order: those the aggregation reads (group keys and aggregate
+// arguments), and ROWPARTITION and ROWOFFSET, which locate the source
+// record for the late-records topic. The others would only cost their
+// encoding twice.
+func carriedColumns(p *plan.Query) []int {
+	var cols []int
+	for _, g := range p.Aggregate.GroupBy {
+		cols = append(cols, g.Expr.Columns...)
+	}
+	for _, c := range p.Aggregate.Calls {
+		for _, a := range c.Args {
+			cols = append(cols, a.Columns...)
+		}
+	}
+	for _, name := range []string{"ROWPARTITION", "ROWOFFSET"} {
+		if i, ok := p.Input.Find(name); ok {
+			cols = append(cols, i)
+		}
+	}
+	slices.Sort(cols)
+	return slices.Compact(cols)
+}
+
+// RepartitionFormats returns the formats of a repartition topic.
+func RepartitionFormats(p *plan.Query) (key, value serde.Format, err error) {
+	s := RepartitionSchema(p)
+	if key, err = serde.NewFormat("JSON", s.Columns()[:s.KeyLen()], serde.Options{}); err != nil {
+		return nil, nil, err
+	}
+	wrap := true
+	value, err = serde.NewFormat("JSON", s.Columns()[s.KeyLen():], serde.Options{WrapSingle: &wrap})
+	return key, value, err
+}
+
+// repartition writes a filtered row to the repartition topic, keyed by
+// its group; a table's previous row goes first, as a retraction.
+func (ag *aggregator) repartition(in types.Row, rec *log.Record, ts int64, present bool, emit func(*Out) error) error {
+	return ag.change(in, rec, present, func(r types.Row, op string) error {
+		return ag.forward(r, rec, ts, op, emit)
+	})
+}
+
+// Operations a repartition record's opHeader names; none means add.
+const (
+	opUndo      = "undo"       // retract the row and emit the change
+	opUndoQuiet = "undo-quiet" // retract it; the add that follows emits
+)
+
+func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string, emit func(*Out) error) error {
+	pl := ag.pl
+	a := pl.Plan.Aggregate
+	out := ag.fwd[:0]
+	for i, g := range a.GroupBy {
+		v, err := g.Expr.Eval(in)
+		if err != nil || v.IsNull() {
+			pl.fail(rec, "processing", fmt.Sprintf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
+			return nil
+		}
+		out = append(out, v)
+	}
+	for _, i := range pl.carried {
+		out = append(out, in[i])
+	}
+	ag.fwd = out
+	// The operation goes last, after the record's own headers (the sink
+	// adds the record's origin after it). Sinks keep headers until they
+	// flush: these are the record's own.
+	hs := rec.Headers
+	if op != "" {
+		hs = append(append(make([]log.Header, 0, len(hs)+1), hs...), log.Header{Key: opHeader, Value: []byte(op)})
+	}
+	return emit(&Out{Row: out, Time: ts, Headers: hs})
+}
+
+// aggregateRepartitioned is the second stage: a record of the
+// repartition topic holds an input row to add or retract.
+func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit func(*Out) error) error {
+	carried, err := pl.value.Decode(st.exp[:0], rec.Value)
+	st.exp = carried
+	if err != nil {
+		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the repartition topic: %v", err))
+		return nil
+	}
+	in := st.in[:0]
+	for range pl.Plan.Input.Len() {
+		in = append(in, types.Null())
+	}
+	for j, i := range pl.carried {
+		in[i] = carried[j]
+	}
+	st.in = in
+	op := ""
+	hs := rec.Headers
+	if n := len(hs); n > 0 && hs[n-1].Key == originHeader {
+		hs = hs[:n-1]
+	}
+	if n := len(hs); n > 0 && hs[n-1].Key == opHeader {
+		op = string(hs[n-1].Value)
+		hs = hs[:n-1]
+	}
+	if len(hs) != len(rec.Headers) {
+		stripped := *rec
+		stripped.Headers = hs
+		rec = &stripped
+	}
+	if op == opUndoQuiet {
+		emit = discard
+	}
+	return st.agg.apply(in, rec, rec.Timestamp, op != "", emit)
+}
+
+// late counts a record that came after its window closed and, when the
+// query has a late-records topic, writes it there as the source holds it:
+// late records are never dropped silently. After a repartition the record
+// at hand is the repartition topic's, so the source's is read back.
+func (pl *Pipeline) late(rec *log.Record, in types.Row) {
+	pl.Stats.late()
+	if pl.LateTopic == "" || pl.lateLog == nil {
+		return
+	}
+	r := log.Record{Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp, Headers: stripOrigin(rec.Headers)}
+	if pl.stage == StageAggregate {
+		var err error
+		if r, err = pl.sourceRecord(in); err != nil {
+			pl.fail(rec, "processing", fmt.Sprintf("Cannot read a late record back from %s: %v", pl.Plan.Source.Topic, err))
+			return
+		}
+	}
+	if _, err := pl.lateLog.Append(context.Background(), pl.LateTopic, 0, []log.Record{r}); err != nil {
+		pl.fail(rec, "processing", fmt.Sprintf("Cannot write a late record to %s: %v", pl.LateTopic, err))
+	}
+}
+
+// sourceRecord reads back the source record of a repartitioned row, which
+// carries its ROWPARTITION and ROWOFFSET.
+func (pl *Pipeline) sourceRecord(in types.Row) (log.Record, error) {
+	pi, _ := pl.Plan.Input.Find("ROWPARTITION")
+	oi, _ := pl.Plan.Input.Find("ROWOFFSET")
+	if in[pi].IsNull() || in[oi].IsNull() {
+		return log.Record{}, fmt.Errorf("the row does not say where it comes from")
+	}
+	part, off := int32(in[pi].Int()), in[oi].BigInt()
+	ctx := context.Background()
+	r, err := pl.lateLog.OpenReader(ctx, pl.Plan.Source.Topic, part, off)
+	if err != nil {
+		return log.Record{}, err
+	}
+	defer r.Close()
+	recs, err := r.Next(ctx)
+	if err != nil {
+		return log.Record{}, err
+	}
+	if recs[0].Offset != off {
+		return log.Record{}, fmt.Errorf("offset %d of partition %d is gone", off, part)
+	}
+	src := recs[0]
+	r2 := log.Record{Key: bytes.Clone(src.Key), Value: bytes.Clone(src.Value), Timestamp: src.Timestamp}
+	for _, h := range stripOrigin(src.Headers) {
+		r2.Headers = append(r2.Headers, log.Header{Key: h.Key, Value: bytes.Clone(h.Value)})
+	}
+	return r2, nil
+}
+
+// SendLateRecordsTo makes the pipeline write its late records to topic,
+// which has one partition, in l.
+func (pl *Pipeline) SendLateRecordsTo(l log.Log, topic string) {
+	pl.lateLog, pl.LateTopic = l, topic
+}
