@@ -71,9 +71,7 @@ func TestCrashChild(t *testing.T) {
 		fmt.Printf("error %v\n", err)
 		os.Exit(2)
 	}
-	// A small write buffer, so that most checkpoints spill into the
-	// pending batch before they commit.
-	s, err := Open(dir, Options{WriteBufferBytes: 512, CacheBytes: 1 << 20})
+	s, err := Open(dir, Options{CacheBytes: 1 << 20})
 	if err != nil {
 		fail(err)
 	}
@@ -98,7 +96,7 @@ func TestCrashChild(t *testing.T) {
 			if err := applyIncrement(n, get, put, kv.Delete); err != nil {
 				fail(err)
 			}
-			// Mid-batch, with changes spilled but not committed, the
+			// Mid-batch, with changes made but not committed, the
 			// child reports and waits for the parent to say go on, so
 			// that the parent can kill it right there.
 			if n%8 == 0 {

@@ -12,21 +12,9 @@ type Options struct {
 	// CacheBytes sizes Pebble's block cache, which keeps committed state
 	// hot in memory. Default 8 MiB.
 	CacheBytes int64
-	// WriteBufferBytes bounds the uncommitted changes held in a map for
-	// the fastest reads and so that repeated writes of one key cost one
-	// entry. Past it they spill into the pending batch, which reads still
-	// see and which reaches the database only at Checkpoint. Default 4 MiB.
-	// The pending batch itself is bounded only by how much a task changes
-	// between checkpoints: nothing may reach the database before one.
-	WriteBufferBytes int64
 }
 
-const (
-	defaultCacheBytes       = 8 << 20
-	defaultWriteBufferBytes = 4 << 20
-	// entryOverhead approximates a map entry's cost beyond its bytes.
-	entryOverhead = 64
-)
+const defaultCacheBytes = 8 << 20
 
 // ErrIteratorsOpen is returned by Checkpoint and Rollback while an
 // iterator is open: both replace the batch that iterators read.
@@ -39,22 +27,17 @@ var ErrClosed = errors.New("state: store closed")
 // of named sub-stores. Changes are visible to reads at once but durable
 // only when Checkpoint commits them. A Store is used by one goroutine.
 type Store struct {
-	db    *pebble.DB
-	limit int64
-
-	dirty      map[string]dirtyEntry
-	dirtyBytes int64
-	pending    *pebble.Batch // indexed, so reads see it; committed only by Checkpoint
-	iters      int
+	db *pebble.DB
+	// pending holds the changes since the last checkpoint: indexed, so
+	// that reads see them; committed only by Checkpoint. Callers keep what
+	// is hot in memory themselves, and write a key about once between
+	// checkpoints, so the batch is not deduplicated in front.
+	pending *pebble.Batch
+	iters   int
 
 	last    Checkpoint
 	hasLast bool
 	err     error // sticky: a failed commit leaves the store unusable
-}
-
-type dirtyEntry struct {
-	value   []byte
-	deleted bool
 }
 
 // Open opens (creating if needed) the store in dir. State is as of the
@@ -63,21 +46,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.CacheBytes <= 0 {
 		opts.CacheBytes = defaultCacheBytes
 	}
-	if opts.WriteBufferBytes <= 0 {
-		opts.WriteBufferBytes = defaultWriteBufferBytes
-	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref() // the database holds its own reference
 	db, err := pebble.Open(dir, &pebble.Options{Cache: cache, Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("state: opening %s: %w", dir, err)
 	}
-	s := &Store{
-		db:      db,
-		limit:   opts.WriteBufferBytes,
-		dirty:   make(map[string]dirtyEntry),
-		pending: db.NewIndexedBatch(),
-	}
+	s := &Store{db: db, pending: db.NewIndexedBatch()}
 	v, closer, err := db.Get(checkpointKey)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
@@ -103,7 +78,7 @@ func (s *Store) Close() error {
 	}
 	s.pending.Close()
 	err := s.db.Close()
-	s.db, s.pending, s.dirty = nil, nil, nil
+	s.db, s.pending = nil, nil
 	return err
 }
 
@@ -130,9 +105,6 @@ func (s *Store) Checkpoint(meta Checkpoint) error {
 	enc, err := encodeCheckpoint(meta)
 	if err != nil {
 		return err
-	}
-	if err := s.spill(); err != nil {
-		return s.fail(err)
 	}
 	if err := s.pending.Set(checkpointKey, enc, nil); err != nil {
 		return s.fail(err)
@@ -163,8 +135,6 @@ func (s *Store) Rollback() error {
 	if s.iters > 0 {
 		return ErrIteratorsOpen
 	}
-	clear(s.dirty)
-	s.dirtyBytes = 0
 	s.pending.Close()
 	s.pending = s.db.NewIndexedBatch()
 	return nil
@@ -187,52 +157,22 @@ func (s *Store) put(k, v []byte, deleted bool) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if old, ok := s.dirty[string(k)]; ok {
-		s.dirtyBytes -= int64(len(k) + len(old.value) + entryOverhead)
+	var err error
+	if deleted {
+		err = s.pending.Delete(k, nil)
+	} else {
+		err = s.pending.Set(k, v, nil)
 	}
-	e := dirtyEntry{deleted: deleted}
-	if !deleted {
-		e.value = append(make([]byte, 0, len(v)), v...)
-	}
-	s.dirty[string(k)] = e
-	s.dirtyBytes += int64(len(k) + len(e.value) + entryOverhead)
-	if s.dirtyBytes > s.limit {
-		if err := s.spill(); err != nil {
-			return s.fail(err)
-		}
+	if err != nil {
+		return s.fail(err)
 	}
 	return nil
 }
 
-// spill moves the map's changes into the pending batch.
-func (s *Store) spill() error {
-	for k, e := range s.dirty {
-		var err error
-		if e.deleted {
-			err = s.pending.Delete([]byte(k), nil)
-		} else {
-			err = s.pending.Set([]byte(k), e.value, nil)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	clear(s.dirty)
-	s.dirtyBytes = 0
-	return nil
-}
-
-// get reads the full key k: the map, then the pending batch over the
-// database.
+// get reads the full key k from the pending batch over the database.
 func (s *Store) get(k []byte) ([]byte, bool, error) {
 	if err := s.usable(); err != nil {
 		return nil, false, err
-	}
-	if e, ok := s.dirty[string(k)]; ok {
-		if e.deleted {
-			return nil, false, nil
-		}
-		return append([]byte{}, e.value...), true, nil
 	}
 	v, closer, err := s.pending.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -245,16 +185,10 @@ func (s *Store) get(k []byte) ([]byte, bool, error) {
 	return append([]byte{}, v...), true, nil
 }
 
-// newIter iterates the full keys in [lo, hi) as they stand now. The map
-// is spilled first, so that the pending batch alone (over the database)
-// holds every change; spilling empties the map, so each change is spilled
-// at most once however often iterators are opened.
+// newIter iterates the full keys in [lo, hi) as they stand now.
 func (s *Store) newIter(lo, hi []byte) (*pebble.Iterator, error) {
 	if err := s.usable(); err != nil {
 		return nil, err
-	}
-	if err := s.spill(); err != nil {
-		return nil, s.fail(err)
 	}
 	it, err := s.pending.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {

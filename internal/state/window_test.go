@@ -60,7 +60,7 @@ func TestWindowOrderAndFetch(t *testing.T) {
 
 func TestWindowPurge(t *testing.T) {
 	dir := t.TempDir()
-	s := openStore(t, dir, Options{WriteBufferBytes: 2048})
+	s := openStore(t, dir, Options{})
 	w := s.Windowed("agg")
 	keys := []string{"k1", "k2", "k3\x00"}
 	live := map[winEntry]bool{}
