@@ -27,6 +27,7 @@ func Workloads() []Workload {
 		filterWorkload(),
 		rollupWorkload(),
 		pullLookup(),
+		recoveryWorkload(),
 		nexmarkQ0(),
 		nexmarkQ1(),
 		nexmarkQ2(),
