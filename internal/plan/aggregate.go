@@ -86,23 +86,40 @@ func (b *Binder) containsAggregate(e ast.Expr) bool {
 // bindAggregate binds the GROUP BY part of q; p already holds the source,
 // its input schema and the filter.
 func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Options, config map[string]string) error {
-	if q.Window != nil && q.GroupBy == nil {
-		return errorf(q.Window.Pos, "WINDOW clause requires a GROUP BY clause.")
-	}
 	if q.GroupBy == nil {
-		var calls []string
+		// As ksqlDB: aggregates beside plain columns, then aggregates
+		// alone, then a window over nothing to aggregate.
+		var calls, plain []string
 		for _, si := range q.Select {
+			if si.Expr == nil {
+				continue
+			}
+			column := false
 			ast.Walk(si.Expr, func(x ast.Expr) bool {
-				if c, ok := x.(*ast.Call); ok && b.Functions.IsAggregate(c.Name.Name) {
-					s := c.String()
-					if c.Star {
-						s = c.Name.Name + "(ROWTIME)"
+				switch x := x.(type) {
+				case *ast.Call:
+					if b.Functions.IsAggregate(x.Name.Name) {
+						s := x.String()
+						if x.Star {
+							s = x.Name.Name + "(ROWTIME)"
+						}
+						calls = append(calls, s)
+						return false
 					}
-					calls = append(calls, s)
-					return false
+				case *ast.ColumnRef:
+					column = true
 				}
 				return true
 			})
+			if column {
+				plain = append(plain, si.Expr.String())
+			}
+		}
+		switch {
+		case len(calls) > 0 && len(plain) > 0:
+			return errorf(q.Pos, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(plain, ", "))
+		case q.Window != nil && len(calls) == 0:
+			return errorf(q.Window.Pos, "WINDOW clause requires a GROUP BY clause.")
 		}
 		return errorf(q.Pos, "CREATE TABLE AS SELECT statement does not support aggregate function %s without a GROUP BY clause.", quoteList(calls))
 	}
