@@ -5,9 +5,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/sluicedata/sluice/internal/clock"
 	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/log/kafka"
 	"github.com/sluicedata/sluice/internal/log/memlog"
 	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/types"
@@ -57,9 +61,27 @@ func (r sinkRun) play(t *testing.T, from map[int32]int64, start, end int64, comm
 // TestTopicSinkResumeWritesOnce crashes a task twice, the second time
 // while it is still replaying what it wrote before the first, with
 // another writer's records interleaved, and checks that every result is
-// in the topic exactly once.
+// in the topic exactly once: in memory and on a Kafka cluster.
 func TestTopicSinkResumeWritesOnce(t *testing.T) {
-	l := memlog.New()
+	t.Run("memlog", func(t *testing.T) { testResumeWritesOnce(t, memlog.New()) })
+	t.Run("kafka", func(t *testing.T) {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		l, err := kafka.Open(ctx, kafka.Options{Brokers: c.ListenAddrs(), ClientID: "sluice-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		testResumeWritesOnce(t, l)
+	})
+}
+
+func testResumeWritesOnce(t *testing.T, l log.Log) {
 	ctx := context.Background()
 	if err := l.CreateTopic(ctx, "out", log.TopicConfig{Partitions: 3}); err != nil {
 		t.Fatal(err)
