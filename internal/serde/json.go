@@ -76,7 +76,11 @@ func SkipSpace(b []byte, i int) int {
 // ScanValue validates the JSON value that starts at b[i], after optional
 // whitespace, and returns the offset just past it. Errors are
 // *SyntaxError with offsets into b.
-func ScanValue(b []byte, i int) (int, error) {
+func ScanValue(b []byte, i int) (int, error) { return scanValueDepth(b, i, MaxDepth) }
+
+// scanValueDepth is ScanValue allowing maxDepth levels of nesting, at most
+// MaxDepth: a member's value, inside its object, has one level less.
+func scanValueDepth(b []byte, i, maxDepth int) (int, error) {
 	// One bit per open container: set for an object, clear for an array.
 	var stack [(MaxDepth + 7) / 8]byte
 	depth := 0
@@ -96,7 +100,7 @@ func ScanValue(b []byte, i int) (int, error) {
 				return i, err
 			}
 		case '{':
-			if depth == MaxDepth {
+			if depth == maxDepth {
 				return i, syntaxErr(i, "nesting deeper than %d arrays and objects", MaxDepth)
 			}
 			stack[depth>>3] |= 1 << (depth & 7)
@@ -115,7 +119,7 @@ func ScanValue(b []byte, i int) (int, error) {
 			}
 			continue
 		case '[':
-			if depth == MaxDepth {
+			if depth == maxDepth {
 				return i, syntaxErr(i, "nesting deeper than %d arrays and objects", MaxDepth)
 			}
 			stack[depth>>3] &^= 1 << (depth & 7)

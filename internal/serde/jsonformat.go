@@ -77,10 +77,27 @@ func (f *jsonFormat) Decode(dst []types.Value, data []byte) ([]types.Value, erro
 	if data == nil {
 		return appendNulls(dst, len(f.cols)), nil
 	}
+	i := SkipSpace(data, 0)
+	if f.wrap && i < len(data) && data[i] == '{' {
+		// The common case validates while it decodes, in one pass; the
+		// errors are those of validating first.
+		base := len(dst)
+		dst = appendNulls(dst, len(f.cols))
+		end, err := f.decodeObject(dst[base:], data, i)
+		if end < 0 || err == nil && SkipSpace(data, end) != len(data) {
+			return dst[:base], invalidJSON(data)
+		}
+		if err != nil {
+			if verr := ValidJSON(data); verr != nil {
+				return dst[:base], fmt.Errorf("%w: invalid JSON: %w", ErrDecode, verr)
+			}
+			return dst[:base], err
+		}
+		return dst, nil
+	}
 	if err := ValidJSON(data); err != nil {
 		return dst, fmt.Errorf("%w: invalid JSON: %w", ErrDecode, err)
 	}
-	i := SkipSpace(data, 0)
 	end := skipValue(data, i)
 	if !f.wrap {
 		v, cerr := jsonValue(f.cols[0].Type, data[i:end])
@@ -92,23 +109,26 @@ func (f *jsonFormat) Decode(dst []types.Value, data []byte) ([]types.Value, erro
 	if data[i] == 'n' {
 		return appendNulls(dst, len(f.cols)), nil
 	}
-	if data[i] != '{' {
-		return dst, fmt.Errorf("%w: JSON value must be an object with the columns %s, got %s", ErrDecode, columnList(f.cols), snippet(data[i:end]))
+	return dst, fmt.Errorf("%w: JSON value must be an object with the columns %s, got %s", ErrDecode, columnList(f.cols), snippet(data[i:end]))
+}
+
+// invalidJSON is the error of a text that is not valid JSON.
+func invalidJSON(data []byte) error {
+	err := ValidJSON(data)
+	if err == nil {
+		err = syntaxErr(0, "not a JSON value") // not reached: the caller found it invalid
 	}
-	base := len(dst)
-	dst = appendNulls(dst, len(f.cols))
-	if err := f.decodeObject(dst[base:], data, i); err != nil {
-		return dst[:base], err
-	}
-	return dst, nil
+	return fmt.Errorf("%w: invalid JSON: %w", ErrDecode, err)
 }
 
 // decodeObject fills row from the members of the JSON object at data[i]
 // as ksqlDB matches them to columns: the member named exactly as the
 // column, else the member whose upper-cased name is the column's (so an
 // unquoted column ID reads "id" or "Id", while a quoted column `id` reads
-// only "id"). Of repeated members, the last counts.
-func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) error {
+// only "id"). Of repeated members, the last counts. It validates the
+// object as it goes and returns the offset past it, or -1 when it is not
+// valid JSON (see scanMembers).
+func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) (int, error) {
 	var exact uint64 // columns found by their exact name, when at most 64
 	var exactWide []bool
 	if len(f.cols) > 64 {
@@ -134,7 +154,7 @@ func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) error {
 	// overwrite it. Producers usually write members in column order, so
 	// each lookup first tries the column after the previous match.
 	next := 0
-	forMembers(data, i, func(key, raw []byte) bool {
+	end := scanMembers(data, i, func(key, raw []byte) bool {
 		c := f.exactColumn(key, next)
 		if c >= 0 {
 			mark(c)
@@ -155,7 +175,7 @@ func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) error {
 		err = f.set(row, u, raw)
 		return err == nil
 	})
-	return err
+	return end, err
 }
 
 func (f *jsonFormat) set(row []types.Value, c int, raw []byte) error {
@@ -255,6 +275,51 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// scanMembers is forMembers over text not yet validated: it checks the
+// object's syntax (RFC 8259, as ValidJSON) as it walks it and returns the
+// offset past it, or -1 when it is not valid. When fn stops the walk, the
+// rest is not checked and the offset is that of the member fn stopped at.
+func scanMembers(b []byte, i int, fn func(key, raw []byte) bool) int {
+	i = SkipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		kend, err := scanString(b, i)
+		if err != nil {
+			return -1
+		}
+		key := b[i+1 : kend-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			key, _ = AppendUnquoted(nil, b[i:kend])
+		}
+		i = SkipSpace(b, kend)
+		if i >= len(b) || b[i] != ':' {
+			return -1
+		}
+		i = SkipSpace(b, i+1)
+		vend, err := scanValueDepth(b, i, MaxDepth-1)
+		if err != nil {
+			return -1
+		}
+		if !fn(key, b[i:vend]) {
+			return i
+		}
+		i = SkipSpace(b, vend)
+		switch {
+		case i < len(b) && b[i] == '}':
+			return i + 1
+		case i < len(b) && b[i] == ',':
+			i = SkipSpace(b, i+1)
+		default:
+			return -1
+		}
+	}
 }
 
 // forMembers calls fn with the unquoted name and the raw value of each

@@ -2,6 +2,7 @@ package serde
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/sluicedata/sluice/internal/gen"
@@ -27,8 +28,14 @@ func FuzzJSONFormatDecode(f *testing.F) {
 		mustFormat(f, "JSON", []types.Column{keyCol("K", types.StringType)}, Options{}),
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		invalid := ValidJSON(data) != nil
 		for _, fm := range formats {
 			vals, err := fm.Decode(nil, data)
+			// Decoding validates as it goes: exactly the invalid texts fail
+			// as such, whatever their columns.
+			if invalid != (err != nil && strings.Contains(err.Error(), "invalid JSON")) {
+				t.Fatalf("decode(%q) = %v; ValidJSON says invalid: %v", data, err, invalid)
+			}
 			if err != nil {
 				continue
 			}
