@@ -48,17 +48,22 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, text string,
 	}
 	sink := &catalog.Source{Name: name, Kind: kind, Topic: topic, Schema: q.Output, Statement: text, Window: q.Source.Window}
 	if a := q.Aggregate; a != nil && a.Window != nil {
-		sink.Window = catalog.Window{Type: a.Window.Kind.String(), Size: time.Duration(a.Window.Size) * time.Millisecond}
+		sink.Window = catalog.Window{Type: a.Window.Kind.String()}
+		if a.Window.Kind != ast.Session {
+			sink.Window.Size = time.Duration(a.Window.Size) * time.Millisecond // a session has none
+		}
 	}
-	if err := e.sourceFormats(sess, w, sink, q.Source.Key, q.Source.Value, true); err != nil {
-		return nil, err
-	}
-	if a := q.Aggregate; a != nil && (sink.Value.Name == "DELIMITED" || sink.Value.Name == "KAFKA") {
-		for _, c := range a.Calls {
+	// An aggregate's state must fit the sink's value format, which ksqlDB
+	// checks before the result's columns.
+	if _, value, err := w.formats(catalog.FormatInfo{}, q.Source.Value); err == nil && q.Aggregate != nil && (value.Name == "DELIMITED" || value.Name == "KAFKA") {
+		for _, c := range q.Aggregate.Calls {
 			if k := c.Fn.State.Kind(); k == types.KindStruct || k == types.KindArray || k == types.KindMap {
 				return nil, stmtErrorf(s.Pos, "One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.")
 			}
 		}
+	}
+	if err := e.sourceFormats(sess, w, sink, q.Source.Key, q.Source.Value, true); err != nil {
+		return nil, err
 	}
 	if err := e.sourceTimestamp(w, sink, q.Output); err != nil {
 		return nil, err
