@@ -281,7 +281,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 	if q.Having != nil {
 		h, err := expr.CompilePredicate(rewrite(q.Having), aggEnv)
 		if err != nil {
-			return nonAggregateError("HAVING", err, unresolved(err))
+			return nonAggregateError("HAVING", spellOut(err, agg), unresolved(err))
 		}
 		agg.Having = h
 	}
@@ -447,6 +447,24 @@ func nonAggregateError(clause string, err error, column string) error {
 		return &Error{Pos: ee.Pos, Msg: "Non-aggregate " + clause + " expression not part of GROUP BY: " + column}
 	}
 	return prefixError("Error in "+clause+" expression: ", err)
+}
+
+// spellOut writes, in an expression error over a group's result, its
+// columns as the SQL they stand for: SUM(VALUE), not KSQL_AGG_VARIABLE_0.
+func spellOut(err error, agg *Aggregation) error {
+	var ee *expr.Error
+	if !errors.As(err, &ee) {
+		return err
+	}
+	out := *ee
+	// Highest first, so that _1 does not replace the start of _10.
+	for i := len(agg.Calls) - 1; i >= 0; i-- {
+		out.Msg = strings.ReplaceAll(out.Msg, aggName(i), agg.Calls[i].SQL)
+	}
+	for i := len(agg.GroupBy) - 1; i >= 0; i-- {
+		out.Msg = strings.ReplaceAll(out.Msg, groupName(i), agg.GroupBy[i].SQL)
+	}
+	return &out
 }
 
 // unresolved extracts the column an unknown-column error names.
