@@ -198,6 +198,12 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 			if !ok || !b.Functions.IsAggregate(c.Name.Name) || bindErr != nil {
 				return bindErr == nil
 			}
+			for _, a := range c.Args {
+				if b.containsAggregate(a) {
+					bindErr = errorf(c.Pos, "Aggregate functions can not be nested: %s", unquoted(c))
+					return false
+				}
+			}
 			key := canonical(c)
 			if _, seen := calls[key]; seen {
 				return false
@@ -281,7 +287,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 	if q.Having != nil {
 		h, err := expr.CompilePredicate(rewrite(q.Having), aggEnv)
 		if err != nil {
-			return nonAggregateError("HAVING", spellOut(err, agg), unresolved(err))
+			return nonAggregateError("HAVING", spellOut(err, agg), strings.ReplaceAll(unresolved(err), "`", ""))
 		}
 		agg.Having = h
 	}
@@ -316,7 +322,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 		if err != nil {
 			var ee *expr.Error
 			if errors.As(err, &ee) && ee.Code == expr.CodeUnknownColumn {
-				bad = append(bad, it.ast.String())
+				bad = append(bad, unquoted(it.ast))
 				continue
 			}
 			return selectError(err)
@@ -448,6 +454,9 @@ func nonAggregateError(clause string, err error, column string) error {
 	}
 	return prefixError("Error in "+clause+" expression: ", err)
 }
+
+// unquoted prints e as ksqlDB's messages do, without quoting names.
+func unquoted(e ast.Expr) string { return strings.ReplaceAll(e.String(), "`", "") }
 
 // spellOut writes, in an expression error over a group's result, its
 // columns as the SQL they stand for: SUM(VALUE), not KSQL_AGG_VARIABLE_0.
