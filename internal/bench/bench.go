@@ -26,6 +26,7 @@ func Workloads() []Workload {
 		ingestHTTP(),
 		filterWorkload(),
 		rollupWorkload(),
+		rollupMemoryWorkload(),
 		pullLookup(),
 		recoveryWorkload(),
 		nexmarkQ0(),

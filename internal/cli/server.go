@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sluicedata/sluice/internal/engine"
+	"github.com/sluicedata/sluice/internal/exec"
 	"github.com/sluicedata/sluice/internal/server"
 )
 
@@ -34,6 +35,7 @@ type serverOptions struct {
 	brokers       []string
 	fsync         string
 	fsyncInterval time.Duration
+	stateCache    int64 // bytes of aggregation state kept in memory
 	logLevel      slog.Level
 	server        server.Config
 	logger        *slog.Logger // nil: slog text on io.Stderr at logLevel
@@ -46,6 +48,7 @@ func defaultServerOptions() serverOptions {
 		logMode:       engine.ModeEmbedded,
 		fsync:         "interval",
 		fsyncInterval: 100 * time.Millisecond,
+		stateCache:    exec.DefaultStateCacheBytes,
 		logLevel:      slog.LevelInfo,
 		server: server.Config{
 			MaxRequestBytes:      server.DefaultMaxRequestBytes,
@@ -86,6 +89,8 @@ func parseServerFlags(io IO, args []string) (serverOptions, error) {
 	brokers := fs.String("brokers", "", "Kafka bootstrap brokers, host:port,... (with --log kafka)")
 	fs.StringVar(&o.fsync, "fsync", o.fsync, "when the embedded log syncs to disk before answering: always, interval or never")
 	fs.DurationVar(&o.fsyncInterval, "fsync-interval", o.fsyncInterval, "sync period of --fsync interval")
+	stateCache := byteSize(o.stateCache)
+	fs.Var(&stateCache, "state-cache-bytes", "memory for the groups of aggregations, shared by their tasks; the rest of their state stays on disk (bytes, or with KiB, MiB, GiB)")
 	fs.StringVar(&o.server.TLSCertFile, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key)")
 	fs.StringVar(&o.server.TLSKeyFile, "tls-key", "", "PEM private key file of --tls-cert")
 	ingestTokens := fs.String("ingest-tokens", "", "bearer tokens that may ingest, comma-separated")
@@ -107,6 +112,9 @@ func parseServerFlags(io IO, args []string) (serverOptions, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usageError("takes no arguments, got %q", fs.Args())
+	}
+	if o.stateCache = int64(stateCache); o.stateCache <= 0 {
+		return o, usageError("--state-cache-bytes must be positive, got %d", o.stateCache)
 	}
 
 	switch o.logMode {
@@ -270,12 +278,13 @@ func startServer(ctx context.Context, io IO, opts serverOptions) (*runningServer
 		logger = slog.New(slog.NewTextHandler(io.Stderr, &slog.HandlerOptions{Level: opts.logLevel}))
 	}
 	eng, err := engine.Open(ctx, engine.Config{
-		DataDir:       opts.dataDir,
-		LogMode:       opts.logMode,
-		Brokers:       opts.brokers,
-		Fsync:         opts.fsync,
-		FsyncInterval: opts.fsyncInterval,
-		Logger:        logger,
+		DataDir:         opts.dataDir,
+		LogMode:         opts.logMode,
+		Brokers:         opts.brokers,
+		Fsync:           opts.fsync,
+		FsyncInterval:   opts.fsyncInterval,
+		StateCacheBytes: opts.stateCache,
+		Logger:          logger,
 	})
 	if err != nil {
 		return nil, err

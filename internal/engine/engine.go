@@ -56,6 +56,10 @@ type Config struct {
 	// Manual runs persistent queries only when Drain is called, one record
 	// at a time and without goroutines, as ksqlDB's test driver does.
 	Manual bool
+	// StateCacheBytes bounds the memory of the aggregations' groups that
+	// have a state store, shared equally by their tasks; the rest of their
+	// state is on disk. Default exec.DefaultStateCacheBytes (256 MiB).
+	StateCacheBytes int64
 }
 
 // Engine is an open Sluice instance.
@@ -73,6 +77,8 @@ type Engine struct {
 	// stateDir holds the state stores of aggregations; empty keeps their
 	// state in memory only (rebuilt by replay after a restart).
 	stateDir string
+	// stateCache is the memory budget of the state stores' cached groups.
+	stateCache *exec.StateCache
 	// ctx bounds the goroutines of persistent queries; stop ends it.
 	ctx  context.Context
 	stop context.CancelFunc
@@ -108,7 +114,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e := &Engine{log: newMeteredLog(raw, reg), metrics: reg, clock: cfg.Clock, logger: cfg.Logger}
+	e := &Engine{log: newMeteredLog(raw, reg), metrics: reg, clock: cfg.Clock, logger: cfg.Logger,
+		stateCache: exec.NewStateCache(cfg.StateCacheBytes)}
 	cl, err := catalog.OpenCommandLog(ctx, e.log, catalog.CommandTopic)
 	if err != nil {
 		raw.Close()

@@ -176,9 +176,11 @@ func lateTopic(queryID string) string { return "sluice-" + queryID + "-late-reco
 func repartitionTopic(queryID string) string { return "_sluice-" + queryID + "-repartition" }
 
 // openState keeps an aggregation task's groups in a state store under
-// the data directory. A store with a checkpoint is where the task
-// resumes: its groups are loaded and it reads on from the checkpoint's
-// position, instead of reading its input again from the start.
+// the data directory, the most recently used of them cached in memory
+// within the task's share of the engine's state cache. A store with a
+// checkpoint is where the task resumes: it reads on from the
+// checkpoint's position, instead of reading its input again from the
+// start, and its groups come back from the store as records need them.
 func (e *Engine) openState(ctx context.Context, q *persistentQuery, t *exec.Task, tp log.TopicPartition) error {
 	dir := filepath.Join(e.stateDir, q.id, fmt.Sprintf("%s-%d", tp.Topic, tp.Partition))
 	store, err := state.Open(dir, state.Options{})
@@ -186,6 +188,7 @@ func (e *Engine) openState(ctx context.Context, q *persistentQuery, t *exec.Task
 		return asStmtError(fmt.Errorf("opening the state of %s: %w", q.id, err))
 	}
 	q.stores = append(q.stores, store)
+	t.SetStateCache(e.stateCache)
 	cp, ok, err := t.UseStore(store, state.PartitionKey(tp.Topic, tp.Partition))
 	if err != nil {
 		return asStmtError(fmt.Errorf("restoring the state of %s: %w", q.id, err))

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"encoding/binary"
 	"fmt"
 	"sort"
 	"sync"
@@ -14,20 +13,28 @@ import (
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// aggregator holds the groups of one task. States live in memory,
-// keyed by the group key's JSON bytes and the window start.
+// aggregator holds the groups of one task, keyed by the group key's
+// JSON bytes and the window start (see appendGroupID). Without a state
+// store they all live in memory; with one, the maps are a cache over the
+// store, bounded by cache (see statecache.go), and a table source's
+// previous rows and the EMIT FINAL buffer live in the store alone.
 type aggregator struct {
 	mu     sync.Mutex // held by the task while it applies a batch
 	pl     *Pipeline
 	groups map[string]*group
-	prev   map[string]types.Row // a table source's last row per key
+	prev   map[string]types.Row // a table source's last row per key, without a store
 	// sessions holds each group key's open sessions.
-	sessions map[string][]*group
+	sessions map[string]*sessionSet
+	// cache orders the cached groups and sessions by use, with a store;
+	// budget is the memory it shares with other tasks.
+	cache  *groupCache
+	budget *StateCache
 	// headers are those of the record being applied, which its results
 	// carry, as Kafka Streams forwards them.
 	headers []log.Header
-	// pending holds, with EMIT FINAL, the windows changed since they were
-	// last emitted; they are emitted once stream time closes them.
+	// pending holds, with EMIT FINAL and no store, the windows changed
+	// since they were last emitted; they are emitted once stream time
+	// closes them. With a store they are in its storePending.
 	pending  map[*group]struct{}
 	changes  int64
 	flushing bool
@@ -63,10 +70,17 @@ type group struct {
 	id     string // its key in groups; "" for a session
 	gk     string // a session's group key
 	seq    int64  // when it last changed, to order final results
+	// pending says, with a store, that the group waits in storePending
+	// (under its close time and seq) for EMIT FINAL.
+	pending bool
+	// ord orders, with a store, a key's sessions as they were made, as
+	// the list in memory does.
+	ord  int64
+	node lruNode // its place in the cache, with a store
 }
 
 func newAggregator(pl *Pipeline) *aggregator {
-	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string][]*group{},
+	return &aggregator{pl: pl, groups: map[string]*group{}, prev: map[string]types.Row{}, sessions: map[string]*sessionSet{},
 		pending: map[*group]struct{}{}, streamTime: -1 << 62, purgedAt: -1 << 62}
 }
 
@@ -98,11 +112,11 @@ func (ag *aggregator) row(in types.Row, rec *log.Record, ts int64, present bool,
 // stays in its group, which then changes once, as in Kafka Streams), then
 // the new row unless it was deleted; for a stream, the row.
 func (ag *aggregator) change(in types.Row, rec *log.Record, present bool, apply func(r types.Row, op string) error) error {
+	if ag.pl.Plan.Source.Kind == catalog.Table && ag.persist != nil {
+		return ag.persist.change(ag, in, rec, present, apply)
+	}
 	if ag.pl.Plan.Source.Kind == catalog.Table {
 		id := string(rec.Key)
-		if ag.persist != nil {
-			ag.persist.prevUp[id] = struct{}{}
-		}
 		if old, ok := ag.prev[id]; ok {
 			delete(ag.prev, id)
 			op := opUndo
@@ -123,24 +137,20 @@ func (ag *aggregator) change(in types.Row, rec *log.Record, present bool, apply 
 	return apply(in, "")
 }
 
-// touch notes a group changed since the last checkpoint.
+// touch notes a group changed since it was last written to the store.
 func (ag *aggregator) touch(g *group) {
 	if ag.persist != nil {
 		ag.persist.dirty[g] = struct{}{}
 	}
 }
 
-// drop notes a group removed since the last checkpoint.
-func (ag *aggregator) drop(g *group) {
+// drop removes a group from the store (and from the cache, where a
+// windowed group is); the caller takes a session out of its set.
+func (ag *aggregator) drop(g *group) error {
 	if ag.persist == nil {
-		return
+		return nil
 	}
-	delete(ag.persist.dirty, g)
-	if g.id != "" {
-		ag.persist.gone[g.id] = storeGroups
-	} else {
-		ag.persist.gone[sessionID(g.gk, g)] = storeSessions
-	}
+	return ag.persist.forget(ag, g)
 }
 
 // sameGroup tells whether two input rows fall in the same group.
@@ -155,8 +165,17 @@ func (ag *aggregator) sameGroup(a, b types.Row) bool {
 	return true
 }
 
-// apply adds (or, undo, removes) one input row to its group's windows.
+// apply adds (or, undo, removes) one input row to its group's windows,
+// then, with a store, brings the cache back within its bound.
 func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
+	err := ag.applyRow(in, rec, ts, undo, emit)
+	if ag.cache != nil && err == nil && ag.cache.over() {
+		err = ag.persist.trim(ag)
+	}
+	return err
+}
+
+func (ag *aggregator) applyRow(in types.Row, rec *log.Record, ts int64, undo bool, emit func(*Out) error) error {
 	pl := ag.pl
 	ag.headers, ag.in = rec.Headers, in
 	a := pl.Plan.Aggregate
@@ -224,7 +243,9 @@ func (ag *aggregator) apply(in types.Row, rec *log.Record, ts int64, undo bool, 
 			return err
 		}
 	}
-	ag.purgeExpired()
+	if err := ag.purgeExpired(); err != nil {
+		return err
+	}
 	return ag.flushClosed(emit)
 }
 
@@ -236,11 +257,12 @@ const purgeEvery = 1024
 // their results are final and no late record can reach them any more. A
 // pass walks every group, so it runs at most every purgeEvery records and
 // only once stream time has moved a tenth of the retention (or a window)
-// since the last pass.
-func (ag *aggregator) purgeExpired() {
+// since the last pass. With a store, a pass is a range scan of the
+// windows ordered by end (see persistence.purge).
+func (ag *aggregator) purgeExpired() error {
 	ag.sincePurge++
 	if ag.sincePurge < purgeEvery {
-		return
+		return nil
 	}
 	ag.sincePurge = 0
 	w := ag.pl.Plan.Aggregate.Window
@@ -249,32 +271,33 @@ func (ag *aggregator) purgeExpired() {
 		retention = max(plan.DefaultRetention, w.Size+w.Grace)
 	}
 	if ag.streamTime-ag.purgedAt < min(retention/10, w.Size) {
-		return
+		return nil
 	}
 	ag.purgedAt = ag.streamTime
+	if ag.persist != nil {
+		return ag.persist.purge(ag, ag.streamTime-retention)
+	}
 	for id, g := range ag.groups {
 		if g.end+retention <= ag.streamTime {
 			if _, pending := ag.pending[g]; !pending {
 				delete(ag.groups, id)
-				ag.drop(g)
 			}
 		}
 	}
 	for k, ss := range ag.sessions {
-		kept := ss[:0]
-		for _, g := range ss {
+		kept := ss.list[:0]
+		for _, g := range ss.list {
 			if _, pending := ag.pending[g]; pending || g.end+retention > ag.streamTime {
 				kept = append(kept, g)
-			} else {
-				ag.drop(g)
 			}
 		}
 		if len(kept) == 0 {
 			delete(ag.sessions, k)
 		} else {
-			ag.sessions[k] = kept
+			ss.list = kept
 		}
 	}
+	return nil
 }
 
 // flushClosed emits, with EMIT FINAL, the final result of every window
@@ -282,7 +305,13 @@ func (ag *aggregator) purgeExpired() {
 // order they closed, and forgets those windows.
 func (ag *aggregator) flushClosed(emit func(*Out) error) error {
 	a := ag.pl.Plan.Aggregate
-	if ag.pl.Plan.Emit != ast.EmitFinal || len(ag.pending) == 0 {
+	if ag.pl.Plan.Emit != ast.EmitFinal {
+		return nil
+	}
+	if ag.persist != nil {
+		return ag.persist.flush(ag, emit)
+	}
+	if len(ag.pending) == 0 {
 		return nil
 	}
 	closeOf := func(g *group) int64 {
@@ -304,19 +333,24 @@ func (ag *aggregator) flushClosed(emit func(*Out) error) error {
 		delete(ag.pending, g)
 		if g.id != "" {
 			delete(ag.groups, g.id)
-			ag.drop(g)
 		}
-		result := ag.result(g)
-		if a.Having != nil {
-			if v, err := a.Having.Eval(result); err != nil || v.IsNull() || !v.Bool() {
-				continue
-			}
-		}
-		if err := ag.emit(g, result, g.end-1, false, emit); err != nil {
+		if err := ag.emitFinal(g, emit); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// emitFinal emits a closed window's final result, unless HAVING
+// rejects it.
+func (ag *aggregator) emitFinal(g *group, emit func(*Out) error) error {
+	result := ag.result(g)
+	if h := ag.pl.Plan.Aggregate.Having; h != nil {
+		if v, err := h.Eval(result); err != nil || v.IsNull() || !v.Bool() {
+			return nil
+		}
+	}
+	return ag.emit(g, result, g.end-1, false, emit)
 }
 
 // update folds one row into one group (and window) and emits the change.
@@ -329,8 +363,15 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		pl.failOut(fmt.Sprintf("Error encoding the group key: %v", err))
 		return nil
 	}
-	ag.scratch = binary.BigEndian.AppendUint64(ag.scratch, uint64(start))
+	ag.scratch = appendGroupID(ag.scratch, start)
 	g, ok := ag.groups[string(ag.scratch)] // no copy for a lookup
+	if ok && ag.cache != nil {
+		ag.cache.use(&g.node)
+	} else if !ok && ag.persist != nil && ag.persist.mayHold(start) {
+		if g, ok, err = ag.persist.load(ag, ag.scratch, true); err != nil {
+			return err
+		}
+	}
 	if !ok {
 		id := string(ag.scratch)
 		if undo {
@@ -341,6 +382,11 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 			g.states[i] = c.Fn.Init()
 		}
 		ag.groups[id] = g
+		if ag.persist != nil {
+			if err := ag.persist.created(ag, g); err != nil {
+				return err
+			}
+		}
 	}
 	oldPassed := ok && ag.passes(g)
 	ag.touch(g)
@@ -360,6 +406,9 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 			continue
 		}
 		g.states[i] = s
+	}
+	if ag.cache != nil && ag.cache.varying {
+		ag.cache.resize(&g.node, groupSize(g))
 	}
 	result := ag.result(g)
 	if a.Having != nil {
@@ -387,13 +436,17 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		pl.failOut(fmt.Sprintf("Error encoding the group key: %v", err))
 		return nil
 	}
-	gk := string(ag.scratch)
+	ss, err := ag.sessionsOf(ag.scratch)
+	if err != nil {
+		return err
+	}
+	gk := ss.gk
 	overlaps := func(s *group) bool { return s.end+gap >= ts && s.start-gap <= ts }
 	// As Kafka Streams does, a record is late when the session it would
 	// make, merged with those within the gap, ends before stream time
 	// minus the grace period.
 	end := ts
-	for _, s := range ag.sessions[gk] {
+	for _, s := range ss.list {
 		if overlaps(s) {
 			end = max(end, s.end)
 		}
@@ -407,7 +460,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		merged.states[i] = c.Fn.Init()
 	}
 	var kept []*group
-	for _, s := range ag.sessions[gk] {
+	for _, s := range ss.list {
 		if !overlaps(s) {
 			kept = append(kept, s)
 			continue
@@ -416,7 +469,9 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		if err := ag.emit(s, ag.result(s), s.end, true, emit); err != nil {
 			return err
 		}
-		ag.drop(s)
+		if err := ag.drop(s); err != nil {
+			return err
+		}
 		merged.start, merged.end = min(merged.start, s.start), max(merged.end, s.end)
 		for i, c := range a.Calls {
 			if c.Fn.Merge == nil {
@@ -434,8 +489,16 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 			pl.fail(rec, "processing", fmt.Sprintf("Error in aggregate function %s: %v", c.SQL, err))
 		}
 	}
-	ag.sessions[gk] = append(kept, merged)
+	ss.list = append(kept, merged)
 	ag.touch(merged)
+	if ag.persist != nil {
+		ag.changes++
+		merged.ord = ag.changes
+		if err := ag.persist.created(ag, merged); err != nil {
+			return err
+		}
+		ag.cache.resize(&ss.node, sessionSetSize(ss))
+	}
 	result := ag.result(merged)
 	if a.Having != nil {
 		if v, err := a.Having.Eval(result); err != nil || v.IsNull() || !v.Bool() {
@@ -445,7 +508,9 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 	if err := ag.emit(merged, result, merged.end, false, emit); err != nil {
 		return err
 	}
-	ag.purgeExpired()
+	if err := ag.purgeExpired(); err != nil {
+		return err
+	}
 	return ag.flushClosed(emit)
 }
 
@@ -481,6 +546,9 @@ func (ag *aggregator) emit(g *group, result types.Row, ts int64, tombstone bool,
 	p := ag.pl.Plan
 	if p.Emit == ast.EmitFinal && !ag.flushing {
 		// Hold the window's result until the window closes.
+		if ag.persist != nil {
+			return ag.persist.hold(ag, g, tombstone)
+		}
 		if tombstone {
 			delete(ag.pending, g)
 		} else {
@@ -534,7 +602,8 @@ type Group struct {
 
 // Groups returns the task's current groups whose key columns equal keys
 // (all of them when keys is nil), leaving out those that HAVING rejects
-// and, with EMIT FINAL, those not yet emitted. The rows are copies.
+// and, with EMIT FINAL, those not yet emitted. The rows are copies. With
+// a store, they are the cached groups and those of the store.
 func (t *Task) Groups(keys types.Row) ([]Group, error) {
 	ag := t.st.agg
 	if ag == nil || ag.pl.stage == StageRepartition {
@@ -543,20 +612,20 @@ func (t *Task) Groups(keys types.Row) ([]Group, error) {
 	ag.mu.Lock()
 	defer ag.mu.Unlock()
 	p := ag.pl.Plan
-	var prefix string
+	if p.Emit == ast.EmitFinal {
+		return nil, nil
+	}
+	var prefix []byte
 	if keys != nil {
 		b, err := ag.pl.groupKey.Encode(nil, keys)
 		if err != nil {
 			return nil, err
 		}
-		prefix = string(b)
+		prefix = b
 	}
 	var out []Group
 	add := func(g *group) {
 		if keys != nil && !g.keys.Equal(keys) {
-			return
-		}
-		if p.Emit == ast.EmitFinal {
 			return
 		}
 		result := ag.result(g)
@@ -578,18 +647,29 @@ func (t *Task) Groups(keys types.Row) ([]Group, error) {
 		out = append(out, gr)
 	}
 	if keys != nil && p.Aggregate.Window == nil {
-		// A key lookup of an unwindowed table is one map access.
-		var id [8]byte
-		if g, ok := ag.groups[prefix+string(id[:])]; ok {
+		// A key lookup of an unwindowed table is one map access, or one
+		// read of the store.
+		id := appendGroupID(prefix, 0)
+		g, ok := ag.groups[string(id)]
+		if !ok && ag.persist != nil {
+			var err error
+			if g, ok, err = ag.persist.load(ag, id, false); err != nil {
+				return nil, err
+			}
+		}
+		if ok {
 			add(g)
 		}
 		return out, nil
+	}
+	if ag.persist != nil {
+		return out, ag.persist.scan(ag, prefix, add)
 	}
 	for _, g := range ag.groups {
 		add(g)
 	}
 	for _, ss := range ag.sessions {
-		for _, g := range ss {
+		for _, g := range ss.list {
 			add(g)
 		}
 	}

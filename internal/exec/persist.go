@@ -1,34 +1,80 @@
 package exec
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"slices"
 
+	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/state"
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// An aggregation task may keep its groups in a state store: each commit
-// writes the groups changed since the last one, with the task's input
-// position, as one checkpoint; a restarted task loads them and goes on
-// from that position instead of reading its input again.
-
+// An aggregation task may keep its groups in a state store. The store
+// holds every group; memory holds a bounded cache of them (see
+// statecache.go), whose changed entries are written to the store when
+// they leave the cache and at each commit, which checkpoints them with
+// the task's input position in one atomic step. A restarted task reads
+// only the checkpoint: groups come back into the cache as records need
+// them.
+//
+// Sub-stores and their keys (gk is a group key's JSON encoding, which
+// never holds a 0x00 byte, so gk ++ 0x00 is an exact prefix):
 const (
-	storeGroups   = "groups"   // windowed or not: id -> group
-	storeSessions = "sessions" // group key ++ start ++ end -> session
-	storePrev     = "prev"     // a table source's key -> its last row
+	storeGroups   = "groups"   // gk ++ 0x00 ++ start -> group (windowed or not)
+	storeSessions = "sessions" // gk ++ 0x00 ++ start ++ end -> session
+	// storeEnds orders the windows and sessions by end, for retention:
+	// end ++ kind ++ (group id | session key) -> nothing.
+	storeEnds = "ends"
+	// storePending is the EMIT FINAL buffer, in the order results are
+	// emitted: close time ++ seq -> kind ++ (group id | session key).
+	storePending = "pending"
+	storePrev    = "prev" // a table source's key -> its last row
+	storeMeta    = "meta" // metaChanges -> the last seq given
 )
 
-// persistence encodes what an aggregator keeps.
+// Kinds of entries in storeEnds and storePending.
+const (
+	refGroup   byte = 'g'
+	refSession byte = 's'
+)
+
+var (
+	metaChanges  = []byte("changes")
+	metaMaxStart = []byte("max-start")
+)
+
+// scanChunk is how many entries a purge or a flush reads before it
+// changes the store: iterators see the store as it was when opened.
+const scanChunk = 512
+
+// persistence keeps an aggregator's state in a store.
 type persistence struct {
-	store  *state.Store
-	input  string // the checkpoint's name of the task's input partition
-	group  serde.Format
-	row    serde.Format
-	dirty  map[*group]struct{}
-	gone   map[string]string // removed entries: key -> sub-store
-	prevUp map[string]struct{}
+	store *state.Store
+	input string // the checkpoint's name of the task's input partition
+	group serde.Format
+	row   serde.Format
+	// dirty holds the cached groups changed since they were last written.
+	dirty map[*group]struct{}
+	// partial says the store may hold groups that are not cached: it
+	// had some at the start, or the cache has evicted some. Until then a
+	// group missing from the cache is new, and the store is not read.
+	partial bool
+	// maxStart is at least the start of every window in the store and
+	// not in the cache: a newer window is new, and the store is not read.
+	// maxPut is the latest start of a window written to the store, which
+	// a restarted task takes as its maxStart.
+	maxStart, maxPut int64
+	// minClose is at most the earliest close time in storePending, so
+	// that most records need not look at the store to flush nothing.
+	minClose int64
+
+	groups, sessions, ends, pending, prev, meta *state.KV
+	buf                                         []byte
+	vals                                        []types.Value
 }
 
 func newPersistence(pl *Pipeline, store *state.Store, input string) (*persistence, error) {
@@ -41,7 +87,8 @@ func newPersistence(pl *Pipeline, store *state.Store, input string) (*persistenc
 		cols = append(cols, types.Column{Name: fmt.Sprintf("S%d", i), Type: c.Fn.State})
 	}
 	cols = append(cols, types.Column{Name: "START", Type: types.BigIntType}, types.Column{Name: "END", Type: types.BigIntType},
-		types.Column{Name: "PENDING", Type: types.BooleanType})
+		types.Column{Name: "PENDING", Type: types.BooleanType}, types.Column{Name: "SEQ", Type: types.BigIntType},
+		types.Column{Name: "ORD", Type: types.BigIntType})
 	wrap := true
 	gf, err := serde.NewFormat("JSON", cols, serde.Options{WrapSingle: &wrap})
 	if err != nil {
@@ -55,129 +102,577 @@ func newPersistence(pl *Pipeline, store *state.Store, input string) (*persistenc
 	if err != nil {
 		return nil, err
 	}
-	return &persistence{store: store, input: input, group: gf, row: rf,
-		dirty: map[*group]struct{}{}, gone: map[string]string{}, prevUp: map[string]struct{}{}}, nil
+	return &persistence{store: store, input: input, group: gf, row: rf, dirty: map[*group]struct{}{}, minClose: math.MaxInt64, maxStart: math.MinInt64, maxPut: math.MinInt64,
+		groups: store.KeyValue(storeGroups), sessions: store.KeyValue(storeSessions), ends: store.KeyValue(storeEnds),
+		pending: store.KeyValue(storePending), prev: store.KeyValue(storePrev), meta: store.KeyValue(storeMeta)}, nil
 }
 
-func (p *persistence) encodeGroup(ag *aggregator, g *group) ([]byte, error) {
-	vals := make([]types.Value, 0, len(g.keys)+len(g.states)+3)
+// appendGroupID appends to a group key's encoding the rest of a group's
+// id: a separator and the window start.
+func appendGroupID(gk []byte, start int64) []byte {
+	return binary.BigEndian.AppendUint64(append(gk, 0), uint64(start))
+}
+
+func sessionKey(g *group) []byte {
+	b := make([]byte, 0, len(g.gk)+17)
+	b = append(append(b, g.gk...), 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(g.start))
+	return binary.BigEndian.AppendUint64(b, uint64(g.end))
+}
+
+// appendOrdered encodes ms so that byte order is numeric order.
+func appendOrdered(b []byte, ms int64) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(ms)^(1<<63))
+}
+
+func readOrdered(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
+
+// ref names a group in storeEnds and storePending.
+func ref(b []byte, g *group) []byte {
+	if g.id != "" {
+		return append(append(b, refGroup), g.id...)
+	}
+	return append(append(b, refSession), sessionKey(g)...)
+}
+
+func endKey(g *group) []byte { return ref(appendOrdered(nil, g.end), g) }
+
+func (p *persistence) pendingKey(ag *aggregator, g *group) []byte {
+	return binary.BigEndian.AppendUint64(appendOrdered(nil, ag.closeOf(g)), uint64(g.seq))
+}
+
+// closeOf is when stream time closes a window: its end plus the grace.
+func (ag *aggregator) closeOf(g *group) int64 {
+	return g.end + ag.pl.Plan.Aggregate.Window.Grace
+}
+
+func (p *persistence) encode(g *group) ([]byte, error) {
+	vals := make([]types.Value, 0, len(g.keys)+len(g.states)+groupTail)
 	vals = append(vals, g.keys...)
 	vals = append(vals, g.states...)
-	_, pending := ag.pending[g]
-	vals = append(vals, types.BigInt(g.start), types.BigInt(g.end), types.Bool(pending))
-	return p.group.Encode(nil, vals)
+	vals = append(vals, types.BigInt(g.start), types.BigInt(g.end), types.Bool(g.pending), types.BigInt(g.seq), types.BigInt(g.ord))
+	var err error
+	p.buf, err = p.group.Encode(p.buf[:0], vals)
+	return p.buf, err
 }
 
-func sessionID(gk string, g *group) string {
-	b := append([]byte(gk), make([]byte, 16)...)
-	binary.BigEndian.PutUint64(b[len(gk):], uint64(g.start))
-	binary.BigEndian.PutUint64(b[len(gk)+8:], uint64(g.end))
-	return string(b)
+func (p *persistence) decode(ag *aggregator, b []byte) (*group, error) {
+	vals, err := p.group.Decode(p.vals[:0], b)
+	p.vals = vals
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	nk, nc := len(ag.pl.Plan.Aggregate.GroupBy), len(ag.pl.Plan.Aggregate.Calls)
+	if len(vals) != nk+nc+groupTail {
+		return nil, fmt.Errorf("state: a group of %d values, want %d", len(vals), nk+nc+groupTail)
+	}
+	// Copies of their own, so that the decoded bytes are not kept.
+	t := vals[nk+nc:]
+	return &group{keys: cloneRow(vals[:nk]), states: cloneRow(vals[nk : nk+nc]), start: t[0].BigInt(), end: t[1].BigInt(),
+		pending: t[2].Bool(), seq: t[3].BigInt(), ord: t[4].BigInt()}, nil
+}
+
+// groupTail counts the values of a stored group after its keys and
+// states: start, end, pending, seq and ord.
+const groupTail = 5
+
+// put writes a group to the store (visible at once, durable at the next
+// checkpoint).
+func (p *persistence) put(g *group) error {
+	b, err := p.encode(g)
+	if err != nil {
+		return err
+	}
+	if g.id != "" {
+		p.maxPut = max(p.maxPut, g.start)
+		return p.groups.Put([]byte(g.id), b)
+	}
+	return p.sessions.Put(sessionKey(g), b)
+}
+
+// mayHold tells whether the store may hold a group of window start that
+// the cache does not.
+func (p *persistence) mayHold(start int64) bool { return p.partial && start <= p.maxStart }
+
+// load reads the group id from the store; cache puts it in the cache.
+func (p *persistence) load(ag *aggregator, id []byte, cache bool) (*group, bool, error) {
+	b, ok, err := p.groups.Get(id)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	g, err := p.decode(ag, b)
+	if err != nil {
+		return nil, false, err
+	}
+	g.id = string(id)
+	if cache {
+		ag.groups[g.id] = g
+		g.node.g = g
+		ag.cache.add(&g.node, groupSize(g))
+	}
+	return g, true, nil
+}
+
+// sessionsOf returns the sessions of the group key gk: cached, read from
+// the store, or a new empty set.
+func (ag *aggregator) sessionsOf(gk []byte) (*sessionSet, error) {
+	if ss, ok := ag.sessions[string(gk)]; ok {
+		if ag.cache != nil {
+			ag.cache.use(&ss.node)
+		}
+		return ss, nil
+	}
+	ss := &sessionSet{gk: string(gk)}
+	ss.node.ss = ss
+	if p := ag.persist; p != nil && !p.partial {
+		ag.cache.add(&ss.node, sessionSetSize(ss))
+	} else if p != nil {
+		from := append(append([]byte(nil), gk...), 0)
+		to := append(append([]byte(nil), gk...), 1)
+		it, err := p.sessions.Range(from, to)
+		if err != nil {
+			return nil, err
+		}
+		for it.Next() {
+			g, err := p.decode(ag, it.Value())
+			if err != nil {
+				it.Close()
+				return nil, err
+			}
+			g.gk = ss.gk
+			ss.list = append(ss.list, g)
+		}
+		if err := it.Close(); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(ss.list, func(a, b *group) int { return cmp.Compare(a.ord, b.ord) })
+		ag.cache.add(&ss.node, sessionSetSize(ss))
+	}
+	ag.sessions[ss.gk] = ss
+	return ss, nil
+}
+
+// created notes a new group: a windowed group enters the cache, and
+// windows and sessions the index by end.
+func (p *persistence) created(ag *aggregator, g *group) error {
+	if g.id != "" {
+		g.node.g = g
+		ag.cache.add(&g.node, groupSize(g))
+	}
+	if ag.pl.Plan.Aggregate.Window == nil {
+		return nil
+	}
+	return p.ends.Put(endKey(g), nil)
+}
+
+// forget removes a group from the store and the cache.
+func (p *persistence) forget(ag *aggregator, g *group) error {
+	delete(p.dirty, g)
+	if g.pending {
+		if err := p.pending.Delete(p.pendingKey(ag, g)); err != nil {
+			return err
+		}
+		g.pending = false
+	}
+	if ag.pl.Plan.Aggregate.Window != nil {
+		if err := p.ends.Delete(endKey(g)); err != nil {
+			return err
+		}
+	}
+	if g.id == "" {
+		return p.sessions.Delete(sessionKey(g))
+	}
+	if c, ok := ag.groups[g.id]; ok && c == g {
+		delete(ag.groups, g.id)
+		ag.cache.remove(&g.node)
+	}
+	return p.groups.Delete([]byte(g.id))
+}
+
+// trim evicts the least recently used entries until the cache is within
+// its share, writing the changed ones to the store.
+func (p *persistence) trim(ag *aggregator) error {
+	c := ag.cache
+	for c.over() {
+		n := c.oldest()
+		if n == nil {
+			return nil
+		}
+		c.remove(n)
+		p.partial = true
+		if g := n.g; g != nil {
+			p.maxStart = max(p.maxStart, g.start)
+			if err := p.writeBack(g); err != nil {
+				return err
+			}
+			delete(ag.groups, g.id)
+			continue
+		}
+		for _, g := range n.ss.list {
+			if err := p.writeBack(g); err != nil {
+				return err
+			}
+		}
+		delete(ag.sessions, n.ss.gk)
+	}
+	return nil
+}
+
+// writeBack writes g to the store if it changed since it was last.
+func (p *persistence) writeBack(g *group) error {
+	if _, ok := p.dirty[g]; !ok {
+		return nil
+	}
+	delete(p.dirty, g)
+	return p.put(g)
+}
+
+// hold puts a changed window in the EMIT FINAL buffer, after taking out
+// its earlier place there; a deleted one (tombstone) only leaves it.
+func (p *persistence) hold(ag *aggregator, g *group, tombstone bool) error {
+	if g.pending {
+		if err := p.pending.Delete(p.pendingKey(ag, g)); err != nil {
+			return err
+		}
+		g.pending = false
+	}
+	if !tombstone {
+		ag.changes++
+		g.seq, g.pending = ag.changes, true
+		if err := p.pending.Put(p.pendingKey(ag, g), ref(nil, g)); err != nil {
+			return err
+		}
+		p.minClose = min(p.minClose, ag.closeOf(g))
+	}
+	ag.touch(g)
+	return nil
+}
+
+// resolve finds the group a ref names, cached or in the store (not
+// caching it); nil when it is gone.
+func (p *persistence) resolve(ag *aggregator, r []byte) (*group, error) {
+	if len(r) == 0 {
+		return nil, nil
+	}
+	kind, key := r[0], r[1:]
+	if kind == refGroup {
+		if g, ok := ag.groups[string(key)]; ok || !p.partial {
+			return g, nil
+		}
+		g, _, err := p.load(ag, key, false)
+		return g, err
+	}
+	if len(key) < 17 {
+		return nil, fmt.Errorf("state: malformed session key %q", key)
+	}
+	gk := key[:len(key)-17]
+	start := int64(binary.BigEndian.Uint64(key[len(key)-16:]))
+	end := int64(binary.BigEndian.Uint64(key[len(key)-8:]))
+	if ss, ok := ag.sessions[string(gk)]; ok {
+		for _, g := range ss.list {
+			if g.start == start && g.end == end {
+				return g, nil
+			}
+		}
+		return nil, nil
+	}
+	if !p.partial {
+		return nil, nil
+	}
+	b, ok, err := p.sessions.Get(key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	g, err := p.decode(ag, b)
+	if err != nil {
+		return nil, err
+	}
+	g.gk = string(gk)
+	return g, nil
+}
+
+// cached tells whether a session is in the cache.
+func (ag *aggregator) cachedSession(g *group) bool {
+	ss, ok := ag.sessions[g.gk]
+	if !ok {
+		return false
+	}
+	for _, s := range ss.list {
+		if s == g {
+			return true
+		}
+	}
+	return false
+}
+
+// flush emits, in the order of storePending (close time, then seq), the
+// results of the windows that stream time has closed, and forgets the
+// windows (a session stays until retention purges it).
+func (p *persistence) flush(ag *aggregator, emit func(*Out) error) error {
+	if ag.streamTime < p.minClose {
+		return nil
+	}
+	ag.flushing = true
+	defer func() { ag.flushing = false }()
+	hi := appendOrdered(nil, ag.streamTime)
+	for {
+		var keys, refs [][]byte
+		next := int64(math.MaxInt64)
+		it, err := p.pending.Range(nil, nil)
+		if err != nil {
+			return err
+		}
+		for it.Next() {
+			k := it.Key()
+			if string(k[:8]) > string(hi) {
+				next = readOrdered(k)
+				break
+			}
+			if len(keys) == scanChunk {
+				next = math.MinInt64 // more to read
+				break
+			}
+			keys = append(keys, append([]byte(nil), k...))
+			refs = append(refs, append([]byte(nil), it.Value()...))
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if err := p.pending.Delete(k); err != nil {
+				return err
+			}
+			g, err := p.resolve(ag, refs[i])
+			if err != nil {
+				return err
+			}
+			if g == nil {
+				continue
+			}
+			g.pending = false
+			switch {
+			case g.id != "":
+				if err := p.forget(ag, g); err != nil {
+					return err
+				}
+			case ag.cachedSession(g):
+				ag.touch(g)
+			default:
+				if err := p.put(g); err != nil {
+					return err
+				}
+			}
+			if err := ag.emitFinal(g, emit); err != nil {
+				return err
+			}
+		}
+		if next != math.MinInt64 {
+			p.minClose = next
+			return nil
+		}
+	}
+}
+
+// purge forgets the windows and sessions that ended at or before cutoff,
+// except those still waiting to be emitted: a range scan of storeEnds.
+func (p *persistence) purge(ag *aggregator, cutoff int64) error {
+	if cutoff == math.MaxInt64 {
+		return nil
+	}
+	hi := appendOrdered(nil, cutoff+1)
+	var from []byte
+	for {
+		var keys [][]byte
+		it, err := p.ends.Range(from, hi)
+		if err != nil {
+			return err
+		}
+		for len(keys) < scanChunk && it.Next() {
+			keys = append(keys, append([]byte(nil), it.Key()...))
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			g, err := p.resolve(ag, k[8:])
+			if err != nil {
+				return err
+			}
+			if g == nil {
+				if err := p.ends.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			if g.pending {
+				continue
+			}
+			if g.id == "" {
+				ag.uncacheSession(g)
+			}
+			if err := p.forget(ag, g); err != nil {
+				return err
+			}
+		}
+		if len(keys) < scanChunk {
+			return nil
+		}
+		from = append(keys[len(keys)-1], 0)
+	}
+}
+
+// uncacheSession takes a session out of its cached set, if cached.
+func (ag *aggregator) uncacheSession(g *group) {
+	ss, ok := ag.sessions[g.gk]
+	if !ok {
+		return
+	}
+	kept := ss.list[:0]
+	for _, s := range ss.list {
+		if s != g {
+			kept = append(kept, s)
+		}
+	}
+	clear(ss.list[len(kept):])
+	ss.list = kept
+	if len(kept) == 0 {
+		delete(ag.sessions, ss.gk)
+		ag.cache.remove(&ss.node)
+		return
+	}
+	ag.cache.resize(&ss.node, sessionSetSize(ss))
+}
+
+// scan calls add with every group whose key encodes as prefix (all when
+// nil): the changed cached groups are written first, so that the store
+// alone holds them all.
+func (p *persistence) scan(ag *aggregator, prefix []byte, add func(*group)) error {
+	for g := range p.dirty {
+		if err := p.put(g); err != nil {
+			return err
+		}
+	}
+	clear(p.dirty)
+	for _, kv := range []*state.KV{p.groups, p.sessions} {
+		var from, to []byte
+		if prefix != nil {
+			from, to = append(append([]byte(nil), prefix...), 0), append(append([]byte(nil), prefix...), 1)
+		}
+		it, err := kv.Range(from, to)
+		if err != nil {
+			return err
+		}
+		for it.Next() {
+			g, err := p.decode(ag, it.Value())
+			if err != nil {
+				it.Close()
+				return err
+			}
+			add(g)
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// change is aggregator.change for a table source whose previous rows
+// are in the store.
+func (p *persistence) change(ag *aggregator, in types.Row, rec *log.Record, present bool, apply func(r types.Row, op string) error) error {
+	b, ok, err := p.prev.Get(rec.Key)
+	if err != nil {
+		return err
+	}
+	if ok {
+		old, err := p.row.Decode(nil, b)
+		if err != nil {
+			return fmt.Errorf("state %s: %w", storePrev, err)
+		}
+		op := opUndo
+		if present && ag.sameGroup(old, in) {
+			op = opUndoQuiet
+		}
+		if !present {
+			if err := p.prev.Delete(rec.Key); err != nil {
+				return err
+			}
+		}
+		if err := apply(old, op); err != nil {
+			return err
+		}
+	}
+	if !present {
+		return nil
+	}
+	if p.buf, err = p.row.Encode(p.buf[:0], in); err != nil {
+		return err
+	}
+	if err := p.prev.Put(rec.Key, p.buf); err != nil {
+		return err
+	}
+	return apply(in, "")
 }
 
 // checkpoint writes the changed groups with cp (the task's input and
 // output positions) in one atomic step.
 func (p *persistence) checkpoint(ag *aggregator, cp state.Checkpoint) error {
-	groups, sessions, prev := p.store.KeyValue(storeGroups), p.store.KeyValue(storeSessions), p.store.KeyValue(storePrev)
-	for id, sub := range p.gone {
-		if err := p.store.KeyValue(sub).Delete([]byte(id)); err != nil {
-			return err
-		}
-	}
+	// Pull queries read the store too.
+	ag.mu.Lock()
+	defer ag.mu.Unlock()
 	for g := range p.dirty {
-		b, err := p.encodeGroup(ag, g)
-		if err != nil {
+		if err := p.put(g); err != nil {
 			return err
 		}
-		if g.id != "" {
-			err = groups.Put([]byte(g.id), b)
-		} else {
-			err = sessions.Put([]byte(sessionID(g.gk, g)), b)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	for id := range p.prevUp {
-		row, ok := ag.prev[id]
-		if !ok {
-			if err := prev.Delete([]byte(id)); err != nil {
-				return err
-			}
-			continue
-		}
-		b, err := p.row.Encode(nil, row)
-		if err != nil {
-			return err
-		}
-		if err := prev.Put([]byte(id), b); err != nil {
-			return err
-		}
-	}
-	if err := p.store.Checkpoint(cp); err != nil {
-		return err
 	}
 	clear(p.dirty)
-	clear(p.gone)
-	clear(p.prevUp)
-	return nil
+	if err := p.meta.Put(metaChanges, binary.BigEndian.AppendUint64(nil, uint64(ag.changes))); err != nil {
+		return err
+	}
+	if err := p.meta.Put(metaMaxStart, binary.BigEndian.AppendUint64(nil, uint64(p.maxPut))); err != nil {
+		return err
+	}
+	cp.StreamTime = ag.streamTime
+	return p.store.Checkpoint(cp)
 }
 
-// restore loads the groups of the last checkpoint and returns it; ok is
-// false when the store has none.
+// restore puts the aggregator's groups in the store, behind a cache, and
+// returns the store's last checkpoint; ok is false when it has none. It
+// reads only the checkpoint's metadata: groups are read as records need
+// them.
 func (p *persistence) restore(ag *aggregator) (cp state.Checkpoint, ok bool, err error) {
+	if ag.budget == nil {
+		ag.budget = NewStateCache(0)
+	}
+	ag.cache = newGroupCache(ag.budget, ag, ag.pl.stage != StageRepartition)
+	for _, c := range ag.pl.Plan.Aggregate.Calls {
+		switch c.Fn.State.Kind() {
+		case types.KindBoolean, types.KindInt, types.KindBigInt, types.KindTimestamp, types.KindDate, types.KindTime,
+			types.KindDouble, types.KindDecimal:
+		default:
+			// A state that may grow is measured again at each change.
+			ag.cache.varying = true
+		}
+	}
 	cp, ok, err = p.store.LastCheckpoint()
 	if err != nil || !ok {
 		return cp, false, err
 	}
+	p.partial = true
 	ag.streamTime = cp.StreamTime
-	load := func(sub string, put func(key []byte, g *group)) error {
-		it, err := p.store.KeyValue(sub).Range(nil, nil)
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		nk, nc := len(ag.pl.Plan.Aggregate.GroupBy), len(ag.pl.Plan.Aggregate.Calls)
-		for it.Next() {
-			vals, err := p.group.Decode(nil, it.Value())
-			if err != nil {
-				return fmt.Errorf("state %s: %w", sub, err)
-			}
-			vals = cloneRow(vals)
-			g := &group{keys: vals[:nk:nk], states: vals[nk : nk+nc : nk+nc], start: vals[nk+nc].BigInt(), end: vals[nk+nc+1].BigInt()}
-			if vals[nk+nc+2].Bool() {
-				ag.pending[g] = struct{}{}
-			}
-			put(append([]byte(nil), it.Key()...), g)
-		}
-		return it.Err()
-	}
-	if err := load(storeGroups, func(key []byte, g *group) {
-		g.id = string(key)
-		ag.groups[g.id] = g
-	}); err != nil {
+	if b, found, err := p.meta.Get(metaChanges); err != nil {
 		return cp, false, err
+	} else if found && len(b) == 8 {
+		ag.changes = int64(binary.BigEndian.Uint64(b))
 	}
-	if err := load(storeSessions, func(key []byte, g *group) {
-		g.gk = string(key[:len(key)-16])
-		ag.sessions[g.gk] = append(ag.sessions[g.gk], g)
-	}); err != nil {
+	p.maxStart = math.MaxInt64
+	if b, found, err := p.meta.Get(metaMaxStart); err != nil {
 		return cp, false, err
+	} else if found && len(b) == 8 {
+		p.maxStart = int64(binary.BigEndian.Uint64(b))
+		p.maxPut = p.maxStart
 	}
-	it, err := p.store.KeyValue(storePrev).Range(nil, nil)
-	if err != nil {
-		return cp, false, err
-	}
-	defer it.Close()
-	for it.Next() {
-		row, err := p.row.Decode(nil, it.Value())
-		if err != nil {
-			return cp, false, fmt.Errorf("state %s: %w", storePrev, err)
-		}
-		ag.prev[string(it.Key())] = cloneRow(row)
-	}
-	if err := it.Err(); err != nil {
-		return cp, false, err
-	}
+	// The earliest close time waiting, read at the first flush.
+	p.minClose = math.MinInt64
 	return cp, true, nil
 }
