@@ -72,6 +72,9 @@ type Env struct {
 	Partitions int
 	// Connections is the number of concurrent HTTP clients.
 	Connections int
+	// StateCacheBytes is the engine's state cache (engine.Config); zero
+	// takes its default.
+	StateCacheBytes int64
 	// Progress counts the workload's advance; nil counts nothing.
 	Progress *Progress
 }

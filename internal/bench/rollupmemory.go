@@ -68,7 +68,7 @@ type memSums struct{ events, total int64 }
 func runRollupMemory(ctx context.Context, env Env) (Result, error) {
 	total := env.records(3_000_000)
 	groups := max(1, total*2/3)
-	eng, err := engine.Open(ctx, engine.Config{DataDir: filepath.Join(env.Dir, "engine")})
+	eng, err := engine.Open(ctx, engine.Config{DataDir: filepath.Join(env.Dir, "engine"), StateCacheBytes: env.StateCacheBytes})
 	if err != nil {
 		return Result{}, err
 	}
@@ -105,7 +105,7 @@ func runRollupMemory(ctx context.Context, env Env) (Result, error) {
 	notes := []string{
 		fmt.Sprintf("%d events appended before the query starts, not timed: each of %s ids once in a scattered order, then %d events of ids drawn at random", total, groupDigits(groups), total-groups),
 		fmt.Sprintf("peak RSS of the query: %.1f MiB; of the Go-map reference: %.1f MiB (each measured alone, after returning the heap to the system; the peak RSS line below also covers the check of the table)", mib(queryRSS), mib(refRSS)),
-		fmt.Sprintf("state cache: %d MiB for the engine (the default), shared by the query's %d tasks", exec.DefaultStateCacheBytes>>20, memPartitions),
+		stateCacheNote(env, memPartitions),
 	}
 	// The first groups events each make a group.
 	thr.Detail = fmt.Sprintf("%s live groups, peak RSS %.1f MiB", groupDigits(min(thr.Events, groups)), mib(queryRSS))
@@ -442,4 +442,12 @@ func memRow(cols []types.Column, vv []types.Value) (memSums, error) {
 		return s, errors.New("an output row without EVENTS")
 	}
 	return s, nil
+}
+
+// stateCacheNote says which state cache the engine ran with.
+func stateCacheNote(env Env, tasks int) string {
+	if env.StateCacheBytes > 0 {
+		return fmt.Sprintf("state cache: %d MiB for the engine (--state-cache-bytes), shared by the query's %d tasks", env.StateCacheBytes>>20, tasks)
+	}
+	return fmt.Sprintf("state cache: %d MiB for the engine (the default), shared by the query's %d tasks", exec.DefaultStateCacheBytes>>20, tasks)
 }

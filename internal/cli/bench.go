@@ -52,6 +52,8 @@ func runBench(ctx context.Context, io IO, args []string) error {
 	connections := fs.Int("connections", 4, "concurrent HTTP clients (ingest workloads)")
 	dir := fs.String("dir", "", "parent of the workloads' temporary data directories (default: the system's temp dir)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
+	var stateCache byteSize
+	fs.Var(&stateCache, "state-cache-bytes", "the engine's state cache, as sluice server's flag (rollup-memory); default: the server's default")
 	if err := parseFlags(fs, io, args); err != nil {
 		return err
 	}
@@ -109,6 +111,7 @@ func runBench(ctx context.Context, io IO, args []string) error {
 			LatencyDuration: *latencyDur,
 			Partitions:      *partitions,
 			Connections:     *connections,
+			StateCacheBytes: int64(stateCache),
 		},
 	}
 	if isTerminal(io.Stderr) {

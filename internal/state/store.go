@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -48,7 +49,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref() // the database holds its own reference
-	db, err := pebble.Open(dir, &pebble.Options{Cache: cache, Logger: quietLogger{}})
+	// Bloom filters make the lookup of an absent key (a group not seen
+	// before, most of them) nearly free instead of a block read per level.
+	popts := &pebble.Options{Cache: cache, Logger: quietLogger{}, Levels: make([]pebble.LevelOptions, 7)}
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		popts.Levels[i].EnsureDefaults()
+	}
+	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("state: opening %s: %w", dir, err)
 	}
