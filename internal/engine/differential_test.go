@@ -29,9 +29,9 @@ import (
 // filtered out by WHERE do not reach it. A record is dropped from a time
 // window [start, end) when stream time >= end + grace, once per window
 // (KStreamWindowAggregate), and from a session when the session it would
-// merge into ends before stream time - grace
-// (KStreamSessionWindowAggregate). EMIT FINAL emits a time window once
-// stream time >= end + grace.
+// merge into ends before stream time - grace - gap, which closes sessions:
+// a closed session takes in no more records (KStreamSessionWindowAggregate).
+// EMIT FINAL emits a time window once stream time >= end + grace.
 
 // diffRec is one generated source record.
 type diffRec struct {
@@ -818,8 +818,9 @@ type diffSession struct {
 // expectSessions computes a session-windowed query (gap, grace) over a
 // stream read in order, as Kafka Streams' session aggregation does: a
 // record merges the sessions of its group that end at or after ts - gap
-// and start at or before ts + gap, and is dropped as late when the merged
-// session ends before stream time minus the grace period.
+// and start at or before ts + gap and are not closed (ending before stream
+// time - grace - gap), and is dropped as late when the merged session
+// would be closed.
 func (q diffQuery) expectSessions(recs []diffRec, gap, grace int64) (diffTable, int) {
 	sessions := map[string][]*diffSession{}
 	streamTime := int64(math.MinInt64)
@@ -832,15 +833,16 @@ func (q diffQuery) expectSessions(recs []diffRec, gap, grace int64) (diffTable, 
 		streamTime = max(streamTime, r.ts)
 		merged := &diffSession{start: r.ts, end: r.ts}
 		var kept, absorbed []*diffSession
+		closed := streamTime - grace - gap
 		for _, s := range sessions[*g] {
-			if s.end >= r.ts-gap && s.start <= r.ts+gap {
+			if s.end >= r.ts-gap && s.start <= r.ts+gap && s.end >= closed {
 				absorbed = append(absorbed, s)
 				merged.start, merged.end = min(merged.start, s.start), max(merged.end, s.end)
 			} else {
 				kept = append(kept, s)
 			}
 		}
-		if merged.end < streamTime-grace {
+		if merged.end < closed {
 			late++
 			continue
 		}
@@ -969,10 +971,23 @@ func TestDifferentialSessionLatenessMinimal(t *testing.T) {
 		want: diffTable{diffSessionID("a", 100, 130): {"CNT": diffPtr(5)}},
 	}, {
 		// A record that starts a session of its own which ends (at 90)
-		// before stream time (100) is late, gap or no gap.
-		name: "isolated_record_behind_stream_time",
+		// before stream time (100), but within the gap (15) of it, is not
+		// late: stream time has not closed that session yet.
+		name: "isolated_record_within_the_gap",
 		recs: []diffRec{{key: "a", v: v(1), ts: 100}, {key: "b", v: v(1), ts: 90}},
+		want: diffTable{diffSessionID("a", 100, 100): {"CNT": diffPtr(1)}, diffSessionID("b", 90, 90): {"CNT": diffPtr(1)}},
+	}, {
+		// Further behind than the gap and the grace, it is late.
+		name: "isolated_record_behind_the_gap",
+		recs: []diffRec{{key: "a", v: v(1), ts: 100}, {key: "b", v: v(1), ts: 84}},
 		want: diffTable{diffSessionID("a", 100, 100): {"CNT": diffPtr(1)}},
+	}, {
+		// A record within the gap of a closed session does not join it:
+		// it starts a session of its own, when that one is not closed.
+		name: "closed_session_takes_no_more",
+		recs: []diffRec{{key: "a", v: v(1), ts: 75}, {key: "b", v: v(1), ts: 100}, {key: "a", v: v(1), ts: 86}},
+		want: diffTable{diffSessionID("a", 75, 75): {"CNT": diffPtr(1)}, diffSessionID("b", 100, 100): {"CNT": diffPtr(1)},
+			diffSessionID("a", 86, 86): {"CNT": diffPtr(1)}},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			q := diffQuery{name: "S", byKey: true, cols: []string{"CNT"}}

@@ -69,7 +69,10 @@ type group struct {
 	end    int64
 	id     string // its key in groups; "" for a session
 	gk     string // a session's group key
-	seq    int64  // when it last changed, to order final results
+	seq    int64  // when it last changed
+	// ts is the time of its latest record: its result's record time with
+	// EMIT FINAL, as Kafka Streams stamps a window's aggregate.
+	ts int64
 	// pending says, with a store, that the group waits in storePending
 	// (under its close time and seq) for EMIT FINAL.
 	pending bool
@@ -301,10 +304,9 @@ func (ag *aggregator) purgeExpired() error {
 }
 
 // flushClosed emits, with EMIT FINAL, the final result of every window
-// that stream time has closed (its end plus the grace period), in the
-// order they closed, and forgets those windows.
+// that stream time has closed (see closeOf), in the order they closed,
+// and forgets those windows.
 func (ag *aggregator) flushClosed(emit func(*Out) error) error {
-	a := ag.pl.Plan.Aggregate
 	if ag.pl.Plan.Emit != ast.EmitFinal {
 		return nil
 	}
@@ -314,18 +316,16 @@ func (ag *aggregator) flushClosed(emit func(*Out) error) error {
 	if len(ag.pending) == 0 {
 		return nil
 	}
-	closeOf := func(g *group) int64 {
-		return g.end + a.Window.Grace
-	}
 	var closed []*group
 	for g := range ag.pending {
-		if closeOf(g) <= ag.streamTime {
+		if ag.closeOf(g) <= ag.streamTime {
 			closed = append(closed, g)
 		}
 	}
+	// In the order they close, then by key, as ksqlDB emits them.
 	sort.Slice(closed, func(i, j int) bool {
-		ci, cj := closeOf(closed[i]), closeOf(closed[j])
-		return ci < cj || ci == cj && closed[i].seq < closed[j].seq
+		ci, cj := ag.closeOf(closed[i]), ag.closeOf(closed[j])
+		return ci < cj || ci == cj && string(ref(nil, closed[i])) < string(ref(nil, closed[j]))
 	})
 	ag.flushing = true
 	defer func() { ag.flushing = false }()
@@ -342,7 +342,8 @@ func (ag *aggregator) flushClosed(emit func(*Out) error) error {
 }
 
 // emitFinal emits a closed window's final result, unless HAVING
-// rejects it.
+// rejects it, stamped as Kafka Streams stamps it: a time window with its
+// latest record's time, a session with its end.
 func (ag *aggregator) emitFinal(g *group, emit func(*Out) error) error {
 	result := ag.result(g)
 	if h := ag.pl.Plan.Aggregate.Having; h != nil {
@@ -350,7 +351,11 @@ func (ag *aggregator) emitFinal(g *group, emit func(*Out) error) error {
 			return nil
 		}
 	}
-	return ag.emit(g, result, g.end-1, false, emit)
+	ts := g.ts
+	if g.id == "" {
+		ts = g.end
+	}
+	return ag.emit(g, result, ts, false, emit)
 }
 
 // update folds one row into one group (and window) and emits the change.
@@ -389,6 +394,9 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		}
 	}
 	oldPassed := ok && ag.passes(g)
+	if !undo && (!ok || ts > g.ts) {
+		g.ts = ts
+	}
 	ag.touch(g)
 	for i, c := range a.Calls {
 		var s types.Value
@@ -441,17 +449,19 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		return err
 	}
 	gk := ss.gk
-	overlaps := func(s *group) bool { return s.end+gap >= ts && s.start-gap <= ts }
-	// As Kafka Streams does, a record is late when the session it would
-	// make, merged with those within the gap, ends before stream time
-	// minus the grace period.
+	// As Kafka Streams does, stream time closes the sessions that end
+	// before it, less the grace period and the gap: a record is late when
+	// the session it would make, merged with those within the gap, would
+	// be closed, and a closed session takes in no more records.
+	closed := ag.streamTime - a.Window.Grace - gap
+	overlaps := func(s *group) bool { return s.end+gap >= ts && s.start-gap <= ts && s.end >= closed }
 	end := ts
 	for _, s := range ss.list {
 		if overlaps(s) {
 			end = max(end, s.end)
 		}
 	}
-	if end < ag.streamTime-a.Window.Grace {
+	if end < closed {
 		pl.late(rec, ag.in)
 		return nil
 	}

@@ -88,7 +88,7 @@ func newPersistence(pl *Pipeline, store *state.Store, input string) (*persistenc
 	}
 	cols = append(cols, types.Column{Name: "START", Type: types.BigIntType}, types.Column{Name: "END", Type: types.BigIntType},
 		types.Column{Name: "PENDING", Type: types.BooleanType}, types.Column{Name: "SEQ", Type: types.BigIntType},
-		types.Column{Name: "ORD", Type: types.BigIntType})
+		types.Column{Name: "ORD", Type: types.BigIntType}, types.Column{Name: "TS", Type: types.BigIntType})
 	wrap := true
 	gf, err := serde.NewFormat("JSON", cols, serde.Options{WrapSingle: &wrap})
 	if err != nil {
@@ -137,20 +137,28 @@ func ref(b []byte, g *group) []byte {
 
 func endKey(g *group) []byte { return ref(appendOrdered(nil, g.end), g) }
 
+// pendingKey orders the EMIT FINAL buffer as results are emitted: by
+// close time, then by key.
 func (p *persistence) pendingKey(ag *aggregator, g *group) []byte {
-	return binary.BigEndian.AppendUint64(appendOrdered(nil, ag.closeOf(g)), uint64(g.seq))
+	return ref(appendOrdered(nil, ag.closeOf(g)), g)
 }
 
-// closeOf is when stream time closes a window: its end plus the grace.
+// closeOf is when stream time closes a window: its end plus the grace; a
+// session, once stream time is past its end by the gap and the grace (the
+// end is in the session, and a record within the gap would extend it).
 func (ag *aggregator) closeOf(g *group) int64 {
-	return g.end + ag.pl.Plan.Aggregate.Window.Grace
+	w := ag.pl.Plan.Aggregate.Window
+	if g.id == "" {
+		return g.end + w.Size + w.Grace + 1
+	}
+	return g.end + w.Grace
 }
 
 func (p *persistence) encode(g *group) ([]byte, error) {
 	vals := make([]types.Value, 0, len(g.keys)+len(g.states)+groupTail)
 	vals = append(vals, g.keys...)
 	vals = append(vals, g.states...)
-	vals = append(vals, types.BigInt(g.start), types.BigInt(g.end), types.Bool(g.pending), types.BigInt(g.seq), types.BigInt(g.ord))
+	vals = append(vals, types.BigInt(g.start), types.BigInt(g.end), types.Bool(g.pending), types.BigInt(g.seq), types.BigInt(g.ord), types.BigInt(g.ts))
 	var err error
 	p.buf, err = p.group.Encode(p.buf[:0], vals)
 	return p.buf, err
@@ -169,12 +177,12 @@ func (p *persistence) decode(ag *aggregator, b []byte) (*group, error) {
 	// Copies of their own, so that the decoded bytes are not kept.
 	t := vals[nk+nc:]
 	return &group{keys: cloneRow(vals[:nk]), states: cloneRow(vals[nk : nk+nc]), start: t[0].BigInt(), end: t[1].BigInt(),
-		pending: t[2].Bool(), seq: t[3].BigInt(), ord: t[4].BigInt()}, nil
+		pending: t[2].Bool(), seq: t[3].BigInt(), ord: t[4].BigInt(), ts: t[5].BigInt()}, nil
 }
 
 // groupTail counts the values of a stored group after its keys and
-// states: start, end, pending, seq and ord.
-const groupTail = 5
+// states: start, end, pending, seq, ord and ts.
+const groupTail = 6
 
 // put writes a group to the store (visible at once, durable at the next
 // checkpoint).
