@@ -375,39 +375,20 @@ func (f *filterBench) latencyOver(ctx context.Context, feed [][]byte, rate int, 
 	}
 	defer out.stop()
 	start := time.Now()
-	sendErrs := make([]error, filterPartitions)
-	var senders sync.WaitGroup
-	for p := range filterPartitions {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
-			recs := make([]log.Record, filterBatch)
-			pacer := NewPacer(start, float64(perPart))
-			next := feedStart(p)
-			for pacer.Issued() < each {
-				first, n, err := pacer.Next(ctx, time.Millisecond, min(filterBatch, each-pacer.Issued()))
-				if err != nil {
-					sendErrs[p] = err
-					return
-				}
-				batch := recs[:n]
-				for i := range batch {
-					batch[i] = log.Record{Value: feed[next%len(feed)], Timestamp: pacer.At(first + int64(i)).UnixMilli()}
-					next++
-				}
-				if _, err := f.eng.Log().Append(ctx, filterInTopic, int32(p), batch); err != nil {
-					sendErrs[p] = fmt.Errorf("append to partition %d: %w", p, err)
-					return
-				}
-				progress.Add(n)
+	err = feedPaced(ctx, f.eng.Log(), filterInTopic, filterPartitions, perPart, each, start, progress, func(p int) func(first, n int64, at func(int64) int64) []log.Record {
+		recs := make([]log.Record, filterBatch)
+		next := feedStart(p)
+		return func(first, n int64, at func(int64) int64) []log.Record {
+			batch := recs[:n]
+			for i := range batch {
+				batch[i] = log.Record{Value: feed[next%len(feed)], Timestamp: at(first + int64(i))}
+				next++
 			}
-		}()
-	}
-	senders.Wait()
-	for _, err := range sendErrs {
-		if err != nil {
-			return nil, 0, err
+			return batch
 		}
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	h, err := out.wait(ctx, filterStall, "outputs")
 	return h, time.Since(start), err

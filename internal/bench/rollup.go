@@ -642,51 +642,31 @@ func (r *rollupBench) latency(ctx context.Context, rate int, d time.Duration, pr
 	}
 	defer out.stop()
 	start := time.Now()
-	sendErrs := make([]error, rollupPartitions)
-	var senders sync.WaitGroup
-	for p := range rollupPartitions {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
-			recs := make([]log.Record, 0, filterBatch)
-			ends := make([]int, 0, filterBatch)
-			var buf []byte
-			pacer := NewPacer(start, float64(perPart))
-			next := feedStart(p)
-			for pacer.Issued() < each {
-				first, n, err := pacer.Next(ctx, time.Millisecond, min(filterBatch, each-pacer.Issued()))
-				if err != nil {
-					sendErrs[p] = err
-					return
-				}
-				recs, ends, buf = recs[:0], ends[:0], buf[:0]
-				for i := range n {
-					at := pacer.At(first + i).UnixMilli()
-					ev := feed[next%len(feed)]
-					next++
-					buf = append(buf, ev.head...)
-					buf = strconv.AppendInt(buf, at, 10)
-					buf = append(buf, ev.tail...)
-					ends = append(ends, len(buf))
-				}
-				from := 0
-				for i, end := range ends {
-					recs = append(recs, log.Record{Value: buf[from:end:end], Timestamp: pacer.At(first + int64(i)).UnixMilli()})
-					from = end
-				}
-				if _, err := r.eng.Log().Append(ctx, rollupInTopic, int32(p), recs); err != nil {
-					sendErrs[p] = fmt.Errorf("append to partition %d: %w", p, err)
-					return
-				}
-				progress.Add(n)
+	err = feedPaced(ctx, r.eng.Log(), rollupInTopic, rollupPartitions, perPart, each, start, progress, func(p int) func(first, n int64, at func(int64) int64) []log.Record {
+		recs := make([]log.Record, 0, filterBatch)
+		ends := make([]int, 0, filterBatch)
+		var buf []byte
+		next := feedStart(p)
+		return func(first, n int64, at func(int64) int64) []log.Record {
+			recs, ends, buf = recs[:0], ends[:0], buf[:0]
+			for i := range n {
+				ev := feed[next%len(feed)]
+				next++
+				buf = append(buf, ev.head...)
+				buf = strconv.AppendInt(buf, at(first+i), 10)
+				buf = append(buf, ev.tail...)
+				ends = append(ends, len(buf))
 			}
-		}()
-	}
-	senders.Wait()
-	for _, err := range sendErrs {
-		if err != nil {
-			return nil, 0, err
+			from := 0
+			for i, end := range ends {
+				recs = append(recs, log.Record{Value: buf[from:end:end], Timestamp: at(first + int64(i))})
+				from = end
+			}
+			return recs
 		}
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	h, err := out.wait(ctx, filterStall, "updated rows")
 	return h, time.Since(start), err

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluicedata/sluice/internal/engine"
@@ -152,46 +151,27 @@ func memLatency(ctx context.Context, l log.Log, groups int64, rate int, d time.D
 	}
 	defer out.stop()
 	start := time.Now()
-	errs := make([]error, memPartitions)
-	var senders sync.WaitGroup
-	for p := range memPartitions {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
-			pacer := NewPacer(start, float64(perPart))
-			draw := uint64(p) << 40
-			for pacer.Issued() < each {
-				first, n, err := pacer.Next(ctx, time.Millisecond, min(filterBatch, each-pacer.Issued()))
-				if err != nil {
-					errs[p] = err
-					return
-				}
-				recs := make([]log.Record, 0, n)
-				for i := range n {
-					// An id of this partition, drawn at random.
-					var key []byte
-					for {
-						draw++
-						key = binary.BigEndian.AppendUint64(key[:0], splitmix(draw)%uint64(groups))
-						if int(log.PartitionForKey(key, memPartitions)) == p {
-							break
-						}
+	err = feedPaced(ctx, l, memInTopic, memPartitions, perPart, each, start, progress, func(p int) func(first, n int64, at func(int64) int64) []log.Record {
+		draw := uint64(p) << 40
+		return func(first, n int64, at func(int64) int64) []log.Record {
+			recs := make([]log.Record, 0, n)
+			for i := range n {
+				// An id of this partition, drawn at random.
+				var key []byte
+				for {
+					draw++
+					key = binary.BigEndian.AppendUint64(key[:0], splitmix(draw)%uint64(groups))
+					if int(log.PartitionForKey(key, memPartitions)) == p {
+						break
 					}
-					recs = append(recs, log.Record{Key: key, Value: []byte(`{"V":1}`), Timestamp: pacer.At(first + i).UnixMilli()})
 				}
-				if _, err := l.Append(ctx, memInTopic, int32(p), recs); err != nil {
-					errs[p] = fmt.Errorf("append to partition %d: %w", p, err)
-					return
-				}
-				progress.Add(n)
+				recs = append(recs, log.Record{Key: key, Value: []byte(`{"V":1}`), Timestamp: at(first + i)})
 			}
-		}()
-	}
-	senders.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, 0, err
+			return recs
 		}
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	h, err := out.wait(ctx, filterStall, "updated rows")
 	return h, time.Since(start), err
