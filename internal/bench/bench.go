@@ -32,6 +32,8 @@ func Workloads() []Workload {
 		nexmarkQ0(),
 		nexmarkQ1(),
 		nexmarkQ2(),
+		nexmarkQ5(),
+		nexmarkQ7(),
 	}
 }
 
