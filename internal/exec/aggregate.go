@@ -78,8 +78,12 @@ type group struct {
 	pending bool
 	// ord orders, with a store, a key's sessions as they were made, as
 	// the list in memory does.
-	ord  int64
-	node lruNode // its place in the cache, with a store
+	ord int64
+	// stored says, with a store, that the group has been written to it
+	// (with its entry in the index by end): a group made and forgotten
+	// between two checkpoints never is.
+	stored bool
+	node   lruNode // its place in the cache, with a store
 }
 
 func newAggregator(pl *Pipeline) *aggregator {
@@ -388,9 +392,7 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		}
 		ag.groups[id] = g
 		if ag.persist != nil {
-			if err := ag.persist.created(ag, g); err != nil {
-				return err
-			}
+			ag.persist.created(ag, g)
 		}
 	}
 	oldPassed := ok && ag.passes(g)
@@ -504,9 +506,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 	if ag.persist != nil {
 		ag.changes++
 		merged.ord = ag.changes
-		if err := ag.persist.created(ag, merged); err != nil {
-			return err
-		}
+		ag.persist.created(ag, merged)
 		ag.cache.resize(&ss.node, sessionSetSize(ss))
 	}
 	result := ag.result(merged)

@@ -3,12 +3,12 @@ package exec
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 
 	"github.com/sluicedata/sluice/internal/log"
-	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/state"
 	"github.com/sluicedata/sluice/internal/types"
 )
@@ -55,10 +55,12 @@ const scanChunk = 512
 type persistence struct {
 	store *state.Store
 	input string // the checkpoint's name of the task's input partition
-	group serde.Format
-	row   serde.Format
+	// keyTypes and stateTypes read a stored group's values back; rowTypes
+	// a table source's stored row.
+	keyTypes, stateTypes, rowTypes []types.Type
 	// dirty holds the cached groups changed since they were last written.
-	dirty map[*group]struct{}
+	dirty    map[*group]struct{}
+	windowed bool // windows or sessions, which the index by end holds
 	// partial says the store may hold groups that are not cached: it
 	// had some at the start, or the cache has evicted some. Until then a
 	// group missing from the cache is new, and the store is not read.
@@ -74,37 +76,23 @@ type persistence struct {
 
 	groups, sessions, ends, pending, prev, meta *state.KV
 	buf                                         []byte
-	vals                                        []types.Value
 }
 
-func newPersistence(pl *Pipeline, store *state.Store, input string) (*persistence, error) {
+func newPersistence(pl *Pipeline, store *state.Store, input string) *persistence {
 	a := pl.Plan.Aggregate
-	var cols []types.Column
-	for _, g := range a.GroupBy {
-		cols = append(cols, types.Column{Name: g.Name, Type: g.Expr.Type})
-	}
-	for i, c := range a.Calls {
-		cols = append(cols, types.Column{Name: fmt.Sprintf("S%d", i), Type: c.Fn.State})
-	}
-	cols = append(cols, types.Column{Name: "START", Type: types.BigIntType}, types.Column{Name: "END", Type: types.BigIntType},
-		types.Column{Name: "PENDING", Type: types.BooleanType}, types.Column{Name: "SEQ", Type: types.BigIntType},
-		types.Column{Name: "ORD", Type: types.BigIntType}, types.Column{Name: "TS", Type: types.BigIntType})
-	wrap := true
-	gf, err := serde.NewFormat("JSON", cols, serde.Options{WrapSingle: &wrap})
-	if err != nil {
-		return nil, err
-	}
-	var rcols []types.Column
-	for _, c := range pl.Plan.Input.Columns() {
-		rcols = append(rcols, types.Column{Name: c.Name, Type: c.Type})
-	}
-	rf, err := serde.NewFormat("JSON", rcols, serde.Options{WrapSingle: &wrap})
-	if err != nil {
-		return nil, err
-	}
-	return &persistence{store: store, input: input, group: gf, row: rf, dirty: map[*group]struct{}{}, minClose: math.MaxInt64, maxStart: math.MinInt64, maxPut: math.MinInt64,
+	p := &persistence{store: store, input: input, windowed: a.Window != nil, dirty: map[*group]struct{}{}, minClose: math.MaxInt64, maxStart: math.MinInt64, maxPut: math.MinInt64,
 		groups: store.KeyValue(storeGroups), sessions: store.KeyValue(storeSessions), ends: store.KeyValue(storeEnds),
-		pending: store.KeyValue(storePending), prev: store.KeyValue(storePrev), meta: store.KeyValue(storeMeta)}, nil
+		pending: store.KeyValue(storePending), prev: store.KeyValue(storePrev), meta: store.KeyValue(storeMeta)}
+	for _, g := range a.GroupBy {
+		p.keyTypes = append(p.keyTypes, g.Expr.Type)
+	}
+	for _, c := range a.Calls {
+		p.stateTypes = append(p.stateTypes, c.Fn.State)
+	}
+	for _, c := range pl.Plan.Input.Columns() {
+		p.rowTypes = append(p.rowTypes, c.Type)
+	}
+	return p
 }
 
 // appendGroupID appends to a group key's encoding the rest of a group's
@@ -154,48 +142,107 @@ func (ag *aggregator) closeOf(g *group) int64 {
 	return g.end + w.Grace
 }
 
-func (p *persistence) encode(g *group) ([]byte, error) {
-	vals := make([]types.Value, 0, len(g.keys)+len(g.states)+groupTail)
-	vals = append(vals, g.keys...)
-	vals = append(vals, g.states...)
-	vals = append(vals, types.BigInt(g.start), types.BigInt(g.end), types.Bool(g.pending), types.BigInt(g.seq), types.BigInt(g.ord), types.BigInt(g.ts))
-	var err error
-	p.buf, err = p.group.Encode(p.buf[:0], vals)
-	return p.buf, err
+// Stored groups and rows are in the binary encoding of types, after a
+// byte naming it: a store written in another encoding is refused with a
+// clear error rather than misread.
+const storedFormat = 1
+
+func (p *persistence) encode(g *group) []byte {
+	b := append(p.buf[:0], storedFormat)
+	b = appendValues(b, g.keys)
+	b = appendValues(b, g.states)
+	b = binary.AppendVarint(b, g.start)
+	b = binary.AppendVarint(b, g.end)
+	pending := byte(0)
+	if g.pending {
+		pending = 1
+	}
+	b = append(b, pending)
+	b = binary.AppendVarint(b, g.seq)
+	b = binary.AppendVarint(b, g.ord)
+	b = binary.AppendVarint(b, g.ts)
+	p.buf = b
+	return b
 }
 
-func (p *persistence) decode(ag *aggregator, b []byte) (*group, error) {
-	vals, err := p.group.Decode(p.vals[:0], b)
-	p.vals = vals
+func appendValues(b []byte, vals []types.Value) []byte {
+	for _, v := range vals {
+		b = types.AppendBinary(b, v)
+	}
+	return b
+}
+
+// readValues decodes a value of each of ts from the front of b.
+func readValues(b []byte, ts []types.Type) ([]types.Value, []byte, error) {
+	vals := make([]types.Value, len(ts))
+	for i, t := range ts {
+		var err error
+		if vals[i], b, err = types.ReadBinary(b, t); err != nil {
+			return nil, nil, err
+		}
+	}
+	return vals, b, nil
+}
+
+func (p *persistence) decode(b []byte) (*group, error) {
+	if len(b) == 0 || b[0] != storedFormat {
+		return nil, errStoredFormat
+	}
+	keys, b, err := readValues(b[1:], p.keyTypes)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	nk, nc := len(ag.pl.Plan.Aggregate.GroupBy), len(ag.pl.Plan.Aggregate.Calls)
-	if len(vals) != nk+nc+groupTail {
-		return nil, fmt.Errorf("state: a group of %d values, want %d", len(vals), nk+nc+groupTail)
+	states, b, err := readValues(b, p.stateTypes)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
 	}
-	// Copies of their own, so that the decoded bytes are not kept.
-	t := vals[nk+nc:]
-	return &group{keys: cloneRow(vals[:nk]), states: cloneRow(vals[nk : nk+nc]), start: t[0].BigInt(), end: t[1].BigInt(),
-		pending: t[2].Bool(), seq: t[3].BigInt(), ord: t[4].BigInt(), ts: t[5].BigInt()}, nil
+	g := &group{keys: keys, states: states, stored: true}
+	bad := errors.New("state: malformed group")
+	var ok bool
+	if g.start, b, ok = readVarint(b); !ok {
+		return nil, bad
+	}
+	if g.end, b, ok = readVarint(b); !ok || len(b) == 0 || b[0] > 1 {
+		return nil, bad
+	}
+	g.pending, b = b[0] == 1, b[1:]
+	if g.seq, b, ok = readVarint(b); !ok {
+		return nil, bad
+	}
+	if g.ord, b, ok = readVarint(b); !ok {
+		return nil, bad
+	}
+	if g.ts, b, ok = readVarint(b); !ok || len(b) != 0 {
+		return nil, bad
+	}
+	return g, nil
 }
 
-// groupTail counts the values of a stored group after its keys and
-// states: start, end, pending, seq, ord and ts.
-const groupTail = 6
-
-// put writes a group to the store (visible at once, durable at the next
-// checkpoint).
-func (p *persistence) put(g *group) error {
-	b, err := p.encode(g)
-	if err != nil {
-		return err
+func readVarint(b []byte) (int64, []byte, bool) {
+	n, w := binary.Varint(b)
+	if w <= 0 {
+		return 0, nil, false
 	}
+	return n, b[w:], true
+}
+
+var errStoredFormat = errors.New("state: written by another version of Sluice; remove the query's state directory to rebuild it from its input")
+
+// put writes a group to the store with set: KV.Put (visible at once,
+// durable at the next checkpoint) or a checkpoint's KV.PutLast.
+func (p *persistence) put(g *group, set func(kv *state.KV, k, v []byte) error) error {
+	if !g.stored && p.windowed {
+		if err := set(p.ends, endKey(g), nil); err != nil {
+			return err
+		}
+	}
+	g.stored = true
+	b := p.encode(g)
 	if g.id != "" {
 		p.maxPut = max(p.maxPut, g.start)
-		return p.groups.Put([]byte(g.id), b)
+		return set(p.groups, []byte(g.id), b)
 	}
-	return p.sessions.Put(sessionKey(g), b)
+	return set(p.sessions, sessionKey(g), b)
 }
 
 // mayHold tells whether the store may hold a group of window start that
@@ -208,7 +255,7 @@ func (p *persistence) load(ag *aggregator, id []byte, cache bool) (*group, bool,
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	g, err := p.decode(ag, b)
+	g, err := p.decode(b)
 	if err != nil {
 		return nil, false, err
 	}
@@ -242,7 +289,7 @@ func (ag *aggregator) sessionsOf(gk []byte) (*sessionSet, error) {
 			return nil, err
 		}
 		for it.Next() {
-			g, err := p.decode(ag, it.Value())
+			g, err := p.decode(it.Value())
 			if err != nil {
 				it.Close()
 				return nil, err
@@ -260,17 +307,14 @@ func (ag *aggregator) sessionsOf(gk []byte) (*sessionSet, error) {
 	return ss, nil
 }
 
-// created notes a new group: a windowed group enters the cache, and
-// windows and sessions the index by end.
-func (p *persistence) created(ag *aggregator, g *group) error {
+// created notes a new group: a windowed group enters the cache. It is
+// written to the store, and to the index by end, at the next checkpoint
+// or when it leaves the cache.
+func (p *persistence) created(ag *aggregator, g *group) {
 	if g.id != "" {
 		g.node.g = g
 		ag.cache.add(&g.node, groupSize(g))
 	}
-	if ag.pl.Plan.Aggregate.Window == nil {
-		return nil
-	}
-	return p.ends.Put(endKey(g), nil)
 }
 
 // forget removes a group from the store and the cache.
@@ -282,6 +326,16 @@ func (p *persistence) forget(ag *aggregator, g *group) error {
 		}
 		g.pending = false
 	}
+	if g.id != "" {
+		if c, ok := ag.groups[g.id]; ok && c == g {
+			delete(ag.groups, g.id)
+			ag.cache.remove(&g.node)
+		}
+	}
+	if !g.stored {
+		return nil
+	}
+	g.stored = false
 	if ag.pl.Plan.Aggregate.Window != nil {
 		if err := p.ends.Delete(endKey(g)); err != nil {
 			return err
@@ -289,10 +343,6 @@ func (p *persistence) forget(ag *aggregator, g *group) error {
 	}
 	if g.id == "" {
 		return p.sessions.Delete(sessionKey(g))
-	}
-	if c, ok := ag.groups[g.id]; ok && c == g {
-		delete(ag.groups, g.id)
-		ag.cache.remove(&g.node)
 	}
 	return p.groups.Delete([]byte(g.id))
 }
@@ -332,12 +382,20 @@ func (p *persistence) writeBack(g *group) error {
 		return nil
 	}
 	delete(p.dirty, g)
-	return p.put(g)
+	return p.put(g, (*state.KV).Put)
 }
 
 // hold puts a changed window in the EMIT FINAL buffer, after taking out
 // its earlier place there; a deleted one (tombstone) only leaves it.
 func (p *persistence) hold(ag *aggregator, g *group, tombstone bool) error {
+	if g.pending && g.id != "" && !tombstone {
+		// A window's place depends only on its id and close time, which
+		// do not change: it keeps it.
+		ag.changes++
+		g.seq = ag.changes
+		ag.touch(g)
+		return nil
+	}
 	if g.pending {
 		if err := p.pending.Delete(p.pendingKey(ag, g)); err != nil {
 			return err
@@ -391,7 +449,7 @@ func (p *persistence) resolve(ag *aggregator, r []byte) (*group, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	g, err := p.decode(ag, b)
+	g, err := p.decode(b)
 	if err != nil {
 		return nil, err
 	}
@@ -466,7 +524,7 @@ func (p *persistence) flush(ag *aggregator, emit func(*Out) error) error {
 			case ag.cachedSession(g):
 				ag.touch(g)
 			default:
-				if err := p.put(g); err != nil {
+				if err := p.put(g, (*state.KV).Put); err != nil {
 					return err
 				}
 			}
@@ -486,6 +544,16 @@ func (p *persistence) flush(ag *aggregator, emit func(*Out) error) error {
 func (p *persistence) purge(ag *aggregator, cutoff int64) error {
 	if cutoff == math.MaxInt64 {
 		return nil
+	}
+	// The index by end must hold every window: those not yet written
+	// go in first.
+	for g := range p.dirty {
+		if !g.stored {
+			if err := p.put(g, (*state.KV).Put); err != nil {
+				return err
+			}
+			delete(p.dirty, g)
+		}
 	}
 	hi := appendOrdered(nil, cutoff+1)
 	var from []byte
@@ -556,7 +624,7 @@ func (ag *aggregator) uncacheSession(g *group) {
 // alone holds them all.
 func (p *persistence) scan(ag *aggregator, prefix []byte, add func(*group)) error {
 	for g := range p.dirty {
-		if err := p.put(g); err != nil {
+		if err := p.put(g, (*state.KV).Put); err != nil {
 			return err
 		}
 	}
@@ -571,7 +639,7 @@ func (p *persistence) scan(ag *aggregator, prefix []byte, add func(*group)) erro
 			return err
 		}
 		for it.Next() {
-			g, err := p.decode(ag, it.Value())
+			g, err := p.decode(it.Value())
 			if err != nil {
 				it.Close()
 				return err
@@ -593,7 +661,10 @@ func (p *persistence) change(ag *aggregator, in types.Row, rec *log.Record, pres
 		return err
 	}
 	if ok {
-		old, err := p.row.Decode(nil, b)
+		if len(b) == 0 || b[0] != storedFormat {
+			return errStoredFormat
+		}
+		old, _, err := readValues(b[1:], p.rowTypes)
 		if err != nil {
 			return fmt.Errorf("state %s: %w", storePrev, err)
 		}
@@ -613,9 +684,7 @@ func (p *persistence) change(ag *aggregator, in types.Row, rec *log.Record, pres
 	if !present {
 		return nil
 	}
-	if p.buf, err = p.row.Encode(p.buf[:0], in); err != nil {
-		return err
-	}
+	p.buf = appendValues(append(p.buf[:0], storedFormat), in)
 	if err := p.prev.Put(rec.Key, p.buf); err != nil {
 		return err
 	}
@@ -628,20 +697,24 @@ func (p *persistence) checkpoint(ag *aggregator, cp state.Checkpoint) error {
 	// Pull queries read the store too.
 	ag.mu.Lock()
 	defer ag.mu.Unlock()
-	for g := range p.dirty {
-		if err := p.put(g); err != nil {
+	cp.StreamTime = ag.streamTime
+	err := p.store.Checkpoint(cp, func(b *state.Batch) error {
+		last := func(kv *state.KV, k, v []byte) error { return kv.PutLast(b, k, v) }
+		for g := range p.dirty {
+			if err := p.put(g, last); err != nil {
+				return err
+			}
+		}
+		if err := p.meta.PutLast(b, metaChanges, binary.BigEndian.AppendUint64(nil, uint64(ag.changes))); err != nil {
 			return err
 		}
+		return p.meta.PutLast(b, metaMaxStart, binary.BigEndian.AppendUint64(nil, uint64(p.maxPut)))
+	})
+	if err != nil {
+		return err
 	}
 	clear(p.dirty)
-	if err := p.meta.Put(metaChanges, binary.BigEndian.AppendUint64(nil, uint64(ag.changes))); err != nil {
-		return err
-	}
-	if err := p.meta.Put(metaMaxStart, binary.BigEndian.AppendUint64(nil, uint64(p.maxPut))); err != nil {
-		return err
-	}
-	cp.StreamTime = ag.streamTime
-	return p.store.Checkpoint(cp)
+	return nil
 }
 
 // restore puts the aggregator's groups in the store, behind a cache, and

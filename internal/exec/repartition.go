@@ -74,15 +74,16 @@ func carriedColumns(p *plan.Query) []int {
 	return slices.Compact(cols)
 }
 
-// RepartitionFormats returns the formats of a repartition topic.
+// RepartitionFormats returns the formats of a repartition topic: the key
+// in JSON (the second stage's group key, whose encoding names the group
+// in the state store), the value in the internal binary format, which
+// only the second stage reads.
 func RepartitionFormats(p *plan.Query) (key, value serde.Format, err error) {
 	s := RepartitionSchema(p)
 	if key, err = serde.NewFormat("JSON", s.Columns()[:s.KeyLen()], serde.Options{}); err != nil {
 		return nil, nil, err
 	}
-	wrap := true
-	value, err = serde.NewFormat("JSON", s.Columns()[s.KeyLen():], serde.Options{WrapSingle: &wrap})
-	return key, value, err
+	return key, serde.NewBinary(s.Columns()[s.KeyLen():]), nil
 }
 
 // repartition writes a filtered row to the repartition topic, keyed by

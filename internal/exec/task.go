@@ -81,10 +81,7 @@ func (t *Task) UseStore(store *state.Store, input string) (cp state.Checkpoint, 
 	if ag == nil {
 		return cp, false, nil
 	}
-	p, err := newPersistence(t.pl, store, input)
-	if err != nil {
-		return cp, false, err
-	}
+	p := newPersistence(t.pl, store, input)
 	ag.persist = p
 	cp, ok, err = p.restore(ag)
 	if ok {

@@ -18,7 +18,10 @@ type jsonFormat struct {
 	// index finds a column by its exact name, for wide schemas (for
 	// narrow ones a scan is faster).
 	index map[string]int
-	wrap  bool
+	// allUpper says no column name has a lower-case or non-ASCII letter:
+	// a member whose name has one then matches no column exactly.
+	allUpper bool
+	wrap     bool
 }
 
 func newJSONFormat(cols []types.Column, opts Options) (*jsonFormat, error) {
@@ -34,7 +37,10 @@ func newJSONFormat(cols []types.Column, opts Options) (*jsonFormat, error) {
 			return nil, fmt.Errorf("%w: JSON only supports MAP types with STRING keys", ErrInvalidFormat)
 		}
 	}
-	f := &jsonFormat{cols: cols, wrap: wrap}
+	f := &jsonFormat{cols: cols, wrap: wrap, allUpper: true}
+	for _, c := range cols {
+		f.allUpper = f.allUpper && isUpper([]byte(c.Name))
+	}
 	if len(cols) > 8 {
 		f.index = make(map[string]int, len(cols))
 		for i := len(cols) - 1; i >= 0; i-- {
@@ -155,7 +161,11 @@ func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) (int, e
 	// each lookup first tries the column after the previous match.
 	next := 0
 	end := scanMembers(data, i, func(key, raw []byte) bool {
-		c := f.exactColumn(key, next)
+		upper := isUpper(key)
+		c := -1
+		if upper || !f.allUpper {
+			c = f.exactColumn(key, next)
+		}
 		if c >= 0 {
 			mark(c)
 			next = c + 1
@@ -163,7 +173,7 @@ func (f *jsonFormat) decodeObject(row []types.Value, data []byte, i int) (int, e
 				return false
 			}
 		}
-		if isUpper(key) {
+		if upper {
 			return true // its upper-cased name is itself
 		}
 		// One member may also feed another column by its upper-cased name.

@@ -28,6 +28,7 @@ const (
 	crashInput  = "in/0"
 	crashOutput = "out/0"
 	crashStore  = "counters"
+	crashLast   = "last" // written by each checkpoint's last changes
 	// crashMaxIncrements stops a child that was never killed.
 	crashMaxIncrements = 2_000_000
 )
@@ -109,7 +110,11 @@ func TestCrashChild(t *testing.T) {
 			}
 		}
 		meta := Checkpoint{Inputs: map[string]int64{crashInput: n}, Outputs: map[string]int64{crashOutput: 2 * n}, StreamTime: n}
-		if err := s.Checkpoint(meta); err != nil {
+		// The checkpoint's last changes commit with it, or not at all.
+		last := func(b *Batch) error {
+			return s.KeyValue(crashLast).PutLast(b, []byte("input"), binary.BigEndian.AppendUint64(nil, uint64(n)))
+		}
+		if err := s.Checkpoint(meta, last); err != nil {
 			fail(err)
 		}
 		if _, err := fmt.Printf("c %d\n", n); err != nil {
@@ -177,6 +182,9 @@ func TestCrash(t *testing.T) {
 		n := cp.Inputs[crashInput]
 		if n < acked || cp.Outputs[crashOutput] != 2*n || cp.StreamTime != n {
 			t.Fatalf("cycle %d: checkpoint %+v, but offset %d was acknowledged", cycle, cp, acked)
+		}
+		if v, ok, err := s.KeyValue(crashLast).Get([]byte("input")); err != nil || ok != (n > 0) || ok && binary.BigEndian.Uint64(v) != uint64(n) {
+			t.Fatalf("cycle %d: the checkpoint's last change is %x, %v (%v), want offset %d", cycle, v, ok, err, n)
 		}
 		if n > acked {
 			beyond++

@@ -36,30 +36,6 @@ func rangeAll(t *testing.T, kv *KV, from, to []byte) []kvPair {
 	return out
 }
 
-type winEntry struct {
-	key string
-	win Window
-	val string
-}
-
-func collectWindows(t *testing.T, it *WindowIter, err error) []winEntry {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []winEntry
-	for it.Next() {
-		out = append(out, winEntry{string(it.Key()), it.Window(), string(it.Value())})
-	}
-	if err := it.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := it.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func mustGet(t *testing.T, get func() ([]byte, bool, error), want string, wantOK bool) {
 	t.Helper()
 	v, ok, err := get()
@@ -69,10 +45,4 @@ func mustGet(t *testing.T, get func() ([]byte, bool, error), want string, wantOK
 	if ok != wantOK || (ok && !bytes.Equal(v, []byte(want))) {
 		t.Fatalf("got %q, %v; want %q, %v", v, ok, want, wantOK)
 	}
-}
-
-func fetchAll(t *testing.T, w *WindowStore) []winEntry {
-	t.Helper()
-	it, err := w.FetchAll()
-	return collectWindows(t, it, err)
 }

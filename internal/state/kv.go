@@ -16,10 +16,16 @@ func (kv *KV) full(key []byte) []byte {
 func (kv *KV) Get(key []byte) ([]byte, bool, error) { return kv.s.get(kv.full(key)) }
 
 // Put sets key to value. The store keeps its own copies of both.
-func (kv *KV) Put(key, value []byte) error { return kv.s.put(kv.full(key), value, false) }
+func (kv *KV) Put(key, value []byte) error { return kv.s.put(kv.prefix, key, value, false) }
 
 // Delete removes key.
-func (kv *KV) Delete(key []byte) error { return kv.s.put(kv.full(key), nil, true) }
+func (kv *KV) Delete(key []byte) error { return kv.s.put(kv.prefix, key, nil, true) }
+
+// PutLast sets key to value in a checkpoint's last changes.
+func (kv *KV) PutLast(b *Batch, key, value []byte) error {
+	kv.s.key = append(append(kv.s.key[:0], kv.prefix...), key...)
+	return b.b.Set(kv.s.key, value, nil)
+}
 
 // Range iterates the keys in [from, to) in order; a nil from or to leaves
 // that end open. The iterator sees the store as it was when Range was

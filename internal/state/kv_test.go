@@ -59,7 +59,7 @@ func TestKVRangeAcrossLayers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Checkpoint(Checkpoint{}); err != nil {
+	if err := s.Checkpoint(Checkpoint{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 30; i += 3 {
@@ -103,7 +103,7 @@ func TestKVRangeAcrossLayers(t *testing.T) {
 	check("k99", "")
 
 	// Checkpointed, everything reads back the same after reopening.
-	if err := s.Checkpoint(Checkpoint{}); err != nil {
+	if err := s.Checkpoint(Checkpoint{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -147,7 +147,7 @@ func TestKVIteratorSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Checkpoint(Checkpoint{}); err != ErrIteratorsOpen {
+	if err := s.Checkpoint(Checkpoint{}, nil); err != ErrIteratorsOpen {
 		t.Fatalf("Checkpoint with an open iterator: %v, want ErrIteratorsOpen", err)
 	}
 	it.Close()

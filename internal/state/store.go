@@ -35,6 +35,10 @@ type Store struct {
 	// checkpoints, so the batch is not deduplicated in front.
 	pending *pebble.Batch
 	iters   int
+	// lastSize is the size of the last checkpoint's batch, which the next
+	// one is allocated at, rather than grown to by copies.
+	lastSize int
+	key      []byte // the full key of a write, reused
 
 	last    Checkpoint
 	hasLast bool
@@ -95,15 +99,16 @@ func (s *Store) KeyValue(name string) *KV {
 	return &KV{s: s, prefix: storePrefix(kindKV, name)}
 }
 
-// Windowed returns the windowed sub-store called name.
-func (s *Store) Windowed(name string) *WindowStore {
-	return &WindowStore{s: s, prefix: storePrefix(kindWindow, name), index: storePrefix(kindWindowIndex, name)}
-}
+// Batch holds the last changes of a checkpoint, which nothing reads
+// before it commits: they skip the index that makes pending changes
+// readable, which costs more than the writes themselves.
+type Batch struct{ b *pebble.Batch }
 
-// Checkpoint commits every change since the last checkpoint together with
-// meta, in one synced batch: after a crash either all of it is there or
-// none of it.
-func (s *Store) Checkpoint(meta Checkpoint) error {
+// Checkpoint commits every change since the last checkpoint, then the
+// changes last adds to a Batch (last may be nil), together with meta, in
+// one synced batch: after a crash either all of it is there or none of
+// it.
+func (s *Store) Checkpoint(meta Checkpoint, last func(*Batch) error) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -114,10 +119,23 @@ func (s *Store) Checkpoint(meta Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	if err := s.pending.Set(checkpointKey, enc, nil); err != nil {
+	commit := s.pending
+	if last != nil {
+		// The pending changes go first, so that the last ones win.
+		commit = s.db.NewBatchWithSize(s.lastSize)
+		defer commit.Close()
+		if err := commit.Apply(s.pending, nil); err != nil {
+			return s.fail(err)
+		}
+		if err := last(&Batch{commit}); err != nil {
+			return s.fail(err)
+		}
+	}
+	if err := commit.Set(checkpointKey, enc, nil); err != nil {
 		return s.fail(err)
 	}
-	if err := s.pending.Commit(pebble.Sync); err != nil {
+	s.lastSize = len(commit.Repr())
+	if err := commit.Commit(pebble.Sync); err != nil {
 		return s.fail(fmt.Errorf("state: committing checkpoint: %w", err))
 	}
 	s.pending.Close()
@@ -160,16 +178,19 @@ func (s *Store) fail(err error) error {
 	return err
 }
 
-// put records a change (deleted: a deletion) of the full key k.
-func (s *Store) put(k, v []byte, deleted bool) error {
+// put records a change (deleted: a deletion) of key in the sub-store of
+// prefix.
+func (s *Store) put(prefix, key, v []byte, deleted bool) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
+	// The batch copies the key: the buffer can be reused.
+	s.key = append(append(s.key[:0], prefix...), key...)
 	var err error
 	if deleted {
-		err = s.pending.Delete(k, nil)
+		err = s.pending.Delete(s.key, nil)
 	} else {
-		err = s.pending.Set(k, v, nil)
+		err = s.pending.Set(s.key, v, nil)
 	}
 	if err != nil {
 		return s.fail(err)

@@ -68,7 +68,7 @@ func TestCheckpointAndReopen(t *testing.T) {
 		Outputs:    map[string]int64{PartitionKey("out", 3): 42},
 		StreamTime: -12345,
 	}
-	if err := s.Checkpoint(cp); err != nil {
+	if err := s.Checkpoint(cp, nil); err != nil {
 		t.Fatal(err)
 	}
 	cp.Inputs["in/0"] = 999 // the store keeps its own copy
@@ -112,14 +112,10 @@ func TestRollback(t *testing.T) {
 	s := openStore(t, t.TempDir(), Options{})
 	defer s.Close()
 	kv := s.KeyValue("t")
-	w := s.Windowed("w")
 	if err := kv.Put([]byte("keep"), []byte("1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Put([]byte("keep"), Window{0, 1}, []byte("1")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Checkpoint(Checkpoint{StreamTime: 1}); err != nil {
+	if err := s.Checkpoint(Checkpoint{StreamTime: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 50 {
@@ -130,19 +126,59 @@ func TestRollback(t *testing.T) {
 	if err := kv.Delete([]byte("keep")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.PurgeBefore(10); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.Rollback(); err != nil {
 		t.Fatal(err)
 	}
 	if got := rangeAll(t, kv, nil, nil); len(got) != 1 || got[0] != (kvPair{"keep", "1"}) {
 		t.Fatalf("after Rollback: %v", got)
 	}
-	if got := fetchAll(t, w); len(got) != 1 {
-		t.Fatalf("after Rollback: windows %v", got)
-	}
 	if cp, _, _ := s.LastCheckpoint(); cp.StreamTime != 1 {
 		t.Fatalf("LastCheckpoint after Rollback: %+v", cp)
+	}
+}
+
+// A checkpoint's last changes commit after the pending ones (the last
+// write of a key wins), and a failing last function commits nothing.
+func TestCheckpointLastChanges(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	kv := s.KeyValue("t")
+	if err := kv.Put([]byte("a"), []byte("pending")); err != nil {
+		t.Fatal(err)
+	}
+	if err := kv.Put([]byte("b"), []byte("pending")); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Checkpoint(Checkpoint{StreamTime: 1}, func(b *Batch) error {
+		return kv.PutLast(b, []byte("a"), []byte("last"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, func() ([]byte, bool, error) { return kv.Get([]byte("a")) }, "last", true)
+	mustGet(t, func() ([]byte, bool, error) { return kv.Get([]byte("b")) }, "pending", true)
+
+	if err := kv.Put([]byte("c"), []byte("pending")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err = s.Checkpoint(Checkpoint{StreamTime: 2}, func(b *Batch) error {
+		if err := kv.PutLast(b, []byte("d"), []byte("last")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Checkpoint: %v, want the last function's error", err)
+	}
+	s.Close()
+	s = openStore(t, dir, Options{})
+	defer s.Close()
+	kv = s.KeyValue("t")
+	if got := rangeAll(t, kv, nil, nil); len(got) != 2 || got[0] != (kvPair{"a", "last"}) || got[1] != (kvPair{"b", "pending"}) {
+		t.Fatalf("after a failed checkpoint and a reopen: %v", got)
+	}
+	if cp, _, _ := s.LastCheckpoint(); cp.StreamTime != 1 {
+		t.Fatalf("LastCheckpoint: %+v, want the first", cp)
 	}
 }
