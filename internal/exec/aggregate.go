@@ -386,7 +386,12 @@ func (ag *aggregator) update(keys types.Row, args [][]types.Value, start, end in
 		if undo {
 			return nil
 		}
-		g = &group{keys: cloneRow(keys), start: start, end: end, id: id, states: make([]types.Value, len(a.Calls))}
+		// One allocation for the keys and the states.
+		vals := make([]types.Value, len(keys)+len(a.Calls))
+		for i, k := range keys {
+			vals[i] = CloneValue(k)
+		}
+		g = &group{keys: vals[:len(keys):len(keys)], start: start, end: end, id: id, states: vals[len(keys):]}
 		for i, c := range a.Calls {
 			g.states[i] = c.Fn.Init()
 		}

@@ -172,27 +172,30 @@ func appendValues(b []byte, vals []types.Value) []byte {
 	return b
 }
 
-// readValues decodes a value of each of ts from the front of b.
-func readValues(b []byte, ts []types.Type) ([]types.Value, []byte, error) {
-	vals := make([]types.Value, len(ts))
+// readValues decodes a value of each of ts from the front of b into
+// dst, which has room for them.
+func readValues(dst []types.Value, b []byte, ts []types.Type) ([]byte, error) {
 	for i, t := range ts {
 		var err error
-		if vals[i], b, err = types.ReadBinary(b, t); err != nil {
-			return nil, nil, err
+		if dst[i], b, err = types.ReadBinary(b, t); err != nil {
+			return nil, err
 		}
 	}
-	return vals, b, nil
+	return b, nil
 }
 
 func (p *persistence) decode(b []byte) (*group, error) {
 	if len(b) == 0 || b[0] != storedFormat {
 		return nil, errStoredFormat
 	}
-	keys, b, err := readValues(b[1:], p.keyTypes)
-	if err != nil {
-		return nil, fmt.Errorf("state: %w", err)
+	// One allocation for the keys and the states.
+	nk := len(p.keyTypes)
+	vals := make([]types.Value, nk+len(p.stateTypes))
+	keys, states := vals[:nk:nk], vals[nk:]
+	b, err := readValues(keys, b[1:], p.keyTypes)
+	if err == nil {
+		b, err = readValues(states, b, p.stateTypes)
 	}
-	states, b, err := readValues(b, p.stateTypes)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
@@ -664,7 +667,8 @@ func (p *persistence) change(ag *aggregator, in types.Row, rec *log.Record, pres
 		if len(b) == 0 || b[0] != storedFormat {
 			return errStoredFormat
 		}
-		old, _, err := readValues(b[1:], p.rowTypes)
+		old := make(types.Row, len(p.rowTypes))
+		_, err := readValues(old, b[1:], p.rowTypes)
 		if err != nil {
 			return fmt.Errorf("state %s: %w", storePrev, err)
 		}
