@@ -21,6 +21,7 @@ type jsonFormat struct {
 	// allUpper says no column name has a lower-case or non-ASCII letter:
 	// a member whose name has one then matches no column exactly.
 	allUpper bool
+	members  [][]byte // the encoded opening of each column's member
 	wrap     bool
 }
 
@@ -40,6 +41,14 @@ func newJSONFormat(cols []types.Column, opts Options) (*jsonFormat, error) {
 	f := &jsonFormat{cols: cols, wrap: wrap, allUpper: true}
 	for _, c := range cols {
 		f.allUpper = f.allUpper && isUpper([]byte(c.Name))
+	}
+	// Each member's opening, written once: `{"NAME":` then `,"NAME":`.
+	for i, c := range cols {
+		sep := byte(',')
+		if i == 0 {
+			sep = '{'
+		}
+		f.members = append(f.members, append(appendJacksonString([]byte{sep}, c.Name), ':'))
 	}
 	if len(cols) > 8 {
 		f.index = make(map[string]int, len(cols))
@@ -582,13 +591,11 @@ func (f *jsonFormat) Encode(dst []byte, vals []types.Value) ([]byte, error) {
 		}
 		return appendJSON(dst, vals[0]), nil
 	}
-	dst = append(dst, '{')
+	if len(vals) == 0 {
+		return append(dst, "{}"...), nil
+	}
 	for i, v := range vals {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendJacksonString(dst, f.cols[i].Name)
-		dst = append(dst, ':')
+		dst = append(dst, f.members[i]...)
 		dst = appendJSON(dst, v)
 	}
 	return append(dst, '}'), nil
