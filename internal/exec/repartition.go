@@ -123,7 +123,9 @@ func (ag *aggregator) forward(in types.Row, rec *log.Record, ts int64, op string
 	if op != "" {
 		hs = append(append(make([]log.Header, 0, len(hs)+1), hs...), log.Header{Key: opHeader, Value: []byte(op)})
 	}
-	return emit(&Out{Row: out, Time: ts, Headers: hs})
+	// Sinks take a row only during the call: one Out serves every record.
+	ag.out = Out{Row: out, Time: ts, Headers: hs}
+	return emit(&ag.out)
 }
 
 // aggregateRepartitioned is the second stage: a record of the
