@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ const (
 )
 
 const crashRollup = `CREATE STREAM events (user STRING KEY, g STRING, v INT) WITH (kafka_topic='events', value_format='JSON');
-CREATE TABLE roll AS SELECT g, COUNT(*) AS n, SUM(v) AS s FROM events WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY g;`
+CREATE TABLE roll AS SELECT g, COUNT(*) AS n, SUM(v) AS s FROM events WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 1 HOUR) GROUP BY g;`
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
@@ -37,9 +38,15 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// crashEvent is event i: its group, value and time offset.
-func crashEvent(i int) (g string, v int, ms int64) {
-	return fmt.Sprintf("g%d", i*7%13), i % 11, int64(i) * 3
+// crashEvent is event i: its group, value and time offset. The events
+// span 50 minutes, less than the grace period, so none is late, except
+// some stamped three hours before the others, after the first 20,000:
+// those go to the query's late-records topic.
+func crashEvent(i int) (g string, v int, ms int64, late bool) {
+	if i >= 20_000 && i%997 == 0 {
+		return fmt.Sprintf("g%d", i*7%13), i % 11, -3 * 3_600_000, true
+	}
+	return fmt.Sprintf("g%d", i*7%13), i % 11, int64(i) * 3, false
 }
 
 // TestEngineCrashChild is the child of TestEngineCrash; it skips itself
@@ -120,15 +127,20 @@ func TestEngineCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][2]int64{} // group@window start -> count, sum
+	wantLate := map[int]bool{}     // the late events
 	batches := make([][]log.Record, 4)
 	for i := 0; i < events; i++ {
-		g, v, ms := crashEvent(i)
+		g, v, ms, late := crashEvent(i)
 		user := fmt.Sprintf("u%d", i%97)
 		p := log.PartitionForKey([]byte(user), 4)
-		batches[p] = append(batches[p], log.Record{Key: []byte(user), Value: fmt.Appendf(nil, `{"g":"%s","v":%d}`, g, v), Timestamp: base + ms})
-		id := fmt.Sprintf("%s@%d", g, (base+ms)/1000*1000)
-		w := want[id]
-		want[id] = [2]int64{w[0] + 1, w[1] + int64(v)}
+		batches[p] = append(batches[p], log.Record{Key: []byte(user), Value: fmt.Appendf(nil, `{"g":"%s","v":%d,"i":%d}`, g, v, i), Timestamp: base + ms})
+		if late {
+			wantLate[i] = true
+		} else {
+			id := fmt.Sprintf("%s@%d", g, (base+ms)/1000*1000)
+			w := want[id]
+			want[id] = [2]int64{w[0] + 1, w[1] + int64(v)}
+		}
 		if len(batches[p]) == 5000 || i == events-1 {
 			for q, b := range batches {
 				if len(b) > 0 {
@@ -230,6 +242,45 @@ func TestEngineCrash(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d groups, want %d", len(got), len(want))
+	}
+	// Every late event is in the late-records topic once.
+	topics, err := l.ListTopics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotLate := map[int]int{}
+	for _, ti := range topics {
+		if !strings.HasSuffix(ti.Name, "-late-records") {
+			continue
+		}
+		for _, p := range ti.Partitions {
+			r, err := l.OpenReader(ctx, ti.Name, p.Partition, p.StartOffset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r.Position() < p.EndOffset {
+				recs, err := r.Next(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, rec := range recs {
+					var v struct{ I int }
+					if err := json.Unmarshal(rec.Value, &v); err != nil {
+						t.Fatal(err)
+					}
+					gotLate[v.I]++
+				}
+			}
+			r.Close()
+		}
+	}
+	if len(gotLate) != len(wantLate) {
+		t.Fatalf("%d late events in the late-records topic, want %d", len(gotLate), len(wantLate))
+	}
+	for i, n := range gotLate {
+		if !wantLate[i] || n != 1 {
+			t.Fatalf("event %d is %d times in the late-records topic (late: %v)", i, n, wantLate[i])
+		}
 	}
 	for id, w := range want {
 		if got[id] != w {

@@ -232,11 +232,11 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 		}
 		tp := log.TopicPartition{Topic: topic, Partition: part.Partition}
 		out := sink(pl)
-		commit := func(ctx context.Context, next int64, outputs map[int32]int64) error {
+		commit := func(ctx context.Context, next int64, outputs map[log.TopicPartition]int64) error {
 			if err := e.log.CommitOffsets(ctx, q.id, map[log.TopicPartition]int64{tp: next}); err != nil {
 				return err
 			}
-			return e.commitOutputs(ctx, q.id, tp, out, outputs)
+			return e.commitOutputs(ctx, q.id, tp, outputs)
 		}
 		t := exec.NewTask(pl, r, out, commit)
 		if stateful && hasCommitted {
@@ -249,7 +249,7 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 			}
 		}
 		if !e.manual {
-			if err := e.resumeOutput(ctx, q.id, tp, t); err != nil {
+			if err := e.resumeOutput(ctx, q, tp, t); err != nil {
 				t.Close()
 				return err
 			}
@@ -273,38 +273,34 @@ func outputGroup(queryID string, input log.TopicPartition) string {
 // commitOutputs stores a task's output positions, after its input
 // position: a crash between the two leaves older output positions, from
 // which a restart only reads more.
-func (e *Engine) commitOutputs(ctx context.Context, queryID string, input log.TopicPartition, sink exec.Sink, outputs map[int32]int64) error {
-	ts, ok := sink.(*exec.TopicSink)
-	if !ok || len(outputs) == 0 {
+func (e *Engine) commitOutputs(ctx context.Context, queryID string, input log.TopicPartition, outputs map[log.TopicPartition]int64) error {
+	if len(outputs) == 0 {
 		return nil
 	}
-	offsets := make(map[log.TopicPartition]int64, len(outputs))
-	for p, off := range outputs {
-		offsets[log.TopicPartition{Topic: ts.Topic(), Partition: p}] = off
-	}
-	return e.log.CommitOffsets(ctx, outputGroup(queryID, input), offsets)
+	return e.log.CommitOffsets(ctx, outputGroup(queryID, input), outputs)
 }
 
-// resumeOutput makes a task's sink tag its records with their origin and
-// skip those that a previous run of the task wrote after its last commit,
-// so that each input's effect reaches the output once. A task's first run
-// stores where its output starts before it writes anything.
-func (e *Engine) resumeOutput(ctx context.Context, queryID string, input log.TopicPartition, t *exec.Task) error {
-	sink := t.Output()
-	if sink == nil {
-		return nil
+// resumeOutput makes a task's topic sinks (its output's and its late
+// records') tag their records with their origin and skip those that a
+// previous run of the task wrote after its last commit, so that each
+// input's effect reaches the outputs once. A task's first run stores
+// where its outputs start before it writes anything.
+func (e *Engine) resumeOutput(ctx context.Context, q *persistentQuery, input log.TopicPartition, t *exec.Task) error {
+	committed := map[log.TopicPartition]int64{}
+	for _, topic := range t.OutputTopics() {
+		offsets, err := e.log.CommittedOffsets(ctx, outputGroup(q.id, input), topic)
+		if err != nil {
+			return asStmtError(err)
+		}
+		for p, off := range offsets {
+			committed[log.TopicPartition{Topic: topic, Partition: p}] = off
+		}
 	}
-	committed, err := e.log.CommittedOffsets(ctx, outputGroup(queryID, input), sink.Topic())
+	start, err := t.ResumeOutput(ctx, exec.ProducerID(q.id, input), committed)
 	if err != nil {
-		return asStmtError(err)
+		return asStmtError(fmt.Errorf("resuming the output of %s: %w", q.id, err))
 	}
-	if err := t.ResumeOutput(ctx, exec.ProducerID(queryID, input), committed); err != nil {
-		return asStmtError(fmt.Errorf("resuming the output of %s: %w", queryID, err))
-	}
-	if len(committed) > 0 {
-		return nil
-	}
-	if err := e.commitOutputs(ctx, queryID, input, sink, sink.Positions(t.Position())); err != nil {
+	if err := e.commitOutputs(ctx, q.id, input, start); err != nil {
 		return asStmtError(err)
 	}
 	return nil

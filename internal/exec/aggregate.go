@@ -50,14 +50,18 @@ type aggregator struct {
 	persist *persistence
 	// resBuf, outBuf, out and window hold a group's result and the row
 	// emitted for it; sinks do not keep what they are given.
-	resBuf  types.Row
-	outBuf  types.Row
-	out     Out
-	window  [2]types.Value
-	args    [][]types.Value
-	argVals []types.Value
-	fwd     types.Row
-	scratch []byte
+	resBuf types.Row
+	outBuf types.Row
+	out    Out
+	// lateSink, when set, writes the late records (see late); restoring
+	// says the record at hand rebuilds state only.
+	lateSink  *TopicSink
+	restoring bool
+	window    [2]types.Value
+	args      [][]types.Value
+	argVals   []types.Value
+	fwd       types.Row
+	scratch   []byte
 	// streamTime is the largest record time seen, which closes windows.
 	streamTime int64
 }
@@ -243,7 +247,7 @@ func (ag *aggregator) applyRow(in types.Row, rec *log.Record, ts int64, undo boo
 	for start := first; start <= ts; start += w.Advance {
 		end := start + w.Size
 		if ag.streamTime >= end+w.Grace {
-			pl.late(rec, in)
+			ag.late(rec, in)
 			continue
 		}
 		if err := ag.update(keys, args, start, end, rec, ts, undo, emit); err != nil {
@@ -469,7 +473,7 @@ func (ag *aggregator) session(keys types.Row, args [][]types.Value, rec *log.Rec
 		}
 	}
 	if end < closed {
-		pl.late(rec, ag.in)
+		ag.late(rec, ag.in)
 		return nil
 	}
 	merged := &group{keys: cloneRow(keys), gk: gk, start: ts, end: ts, states: make([]types.Value, len(a.Calls))}

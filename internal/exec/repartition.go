@@ -168,8 +168,14 @@ func (pl *Pipeline) aggregateRepartitioned(st *rowState, rec *log.Record, emit f
 // late counts a record that came after its window closed and, when the
 // query has a late-records topic, writes it there as the source holds it:
 // late records are never dropped silently. After a repartition the record
-// at hand is the repartition topic's, so the source's is read back.
-func (pl *Pipeline) late(rec *log.Record, in types.Row) {
+// at hand is the repartition topic's, so the source's is read back. A
+// task's late records go through its sink of them, which writes each
+// once whatever the crashes (see TopicSink).
+func (ag *aggregator) late(rec *log.Record, in types.Row) {
+	pl := ag.pl
+	if ag.restoring {
+		return
+	}
 	pl.Stats.late()
 	if pl.LateTopic == "" || pl.lateLog == nil {
 		return
@@ -182,7 +188,13 @@ func (pl *Pipeline) late(rec *log.Record, in types.Row) {
 			return
 		}
 	}
-	if _, err := pl.lateLog.Append(context.Background(), pl.LateTopic, 0, []log.Record{r}); err != nil {
+	var err error
+	if ag.lateSink != nil {
+		err = ag.lateSink.WriteRecord(r)
+	} else {
+		_, err = pl.lateLog.Append(context.Background(), pl.LateTopic, 0, []log.Record{r})
+	}
+	if err != nil {
 		pl.fail(rec, "processing", fmt.Sprintf("Cannot write a late record to %s: %v", pl.LateTopic, err))
 	}
 }

@@ -108,6 +108,12 @@ type TopicSink struct {
 // KeepOrder makes the sink append in the exact order of its writes.
 func (s *TopicSink) KeepOrder() { s.ordered = true }
 
+// NewRecordSink returns a sink of records written as they are (see
+// WriteRecord) to topic, which has the given number of partitions.
+func NewRecordSink(l log.Log, topic string, partitions int32, pl *Pipeline) *TopicSink {
+	return &TopicSink{log: l, topic: topic, partitions: partitions, pl: pl, batches: make([][]log.Record, partitions)}
+}
+
 // NewTopicSink returns a sink appending to topic, which has the given
 // number of partitions.
 // timestamp, when not nil, computes each record's time from the output
@@ -262,11 +268,32 @@ func (s *TopicSink) Write(o *Out) error {
 		}
 		ts = t
 	}
-	p := int32(0)
-	if key != nil && s.partitions > 1 {
-		p = log.PartitionForKey(key, s.partitions)
+	return s.add(log.Record{Key: key, Value: value, Timestamp: ts, Headers: o.Headers}, start)
+}
+
+// WriteRecord adds a record as it is (its bytes are copied), partitioned
+// by its key.
+func (s *TopicSink) WriteRecord(rec log.Record) error {
+	start := len(s.buf)
+	s.buf = append(s.buf, rec.Key...)
+	keyEnd := len(s.buf)
+	s.buf = append(s.buf, rec.Value...)
+	if rec.Key != nil {
+		rec.Key = s.buf[start:keyEnd:keyEnd]
 	}
-	rec := log.Record{Key: key, Value: value, Timestamp: ts, Headers: o.Headers}
+	if rec.Value != nil {
+		rec.Value = s.buf[keyEnd:len(s.buf):len(s.buf)]
+	}
+	return s.add(rec, start)
+}
+
+// add puts an encoded record, whose bytes start at start in buf, into the
+// batch of its partition, unless a previous run already wrote it.
+func (s *TopicSink) add(rec log.Record, start int) error {
+	p := int32(0)
+	if rec.Key != nil && s.partitions > 1 {
+		p = log.PartitionForKey(rec.Key, s.partitions)
+	}
 	if s.producer != nil {
 		o := s.cur
 		s.cur.rank++

@@ -137,3 +137,69 @@ func testResumeWritesOnce(t *testing.T, l log.Log) {
 		t.Errorf("%d distinct records, want 320", len(seen))
 	}
 }
+
+// A record sink writes records as they are: its own copies of their
+// bytes, a null key or value kept null, partitioned by key.
+func TestRecordSinkCopiesRecords(t *testing.T) {
+	ctx := context.Background()
+	l := memlog.New()
+	if err := l.CreateTopic(ctx, "late", log.TopicConfig{Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewRecordSink(l, "late", 2, &Pipeline{Stats: NewStats(clock.Real{})})
+	key, value := []byte("k1"), []byte(`{"a":1}`)
+	in := []log.Record{{Key: key, Value: value, Timestamp: 5, Headers: []log.Header{{Key: "h", Value: []byte("x")}}}, {Value: []byte("v")}, {Key: []byte("k2")}}
+	for _, rec := range in {
+		if err := s.WriteRecord(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copy(key, "zz")
+	copy(value, "{}")
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	info, err := l.DescribeTopic(ctx, "late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []log.Record
+	for _, part := range info.Partitions {
+		r, err := l.OpenReader(ctx, "late", part.Partition, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r.Position() < part.EndOffset {
+			recs, err := r.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				if want := log.PartitionForKey(rec.Key, 2); rec.Key != nil && want != part.Partition {
+					t.Errorf("key %s in partition %d, want %d", rec.Key, part.Partition, want)
+				}
+			}
+			got = append(got, recs...)
+		}
+		r.Close()
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d records, want 3", len(got))
+	}
+	for _, rec := range got {
+		switch string(rec.Key) {
+		case "k1":
+			if string(rec.Value) != `{"a":1}` || rec.Timestamp != 5 || len(rec.Headers) != 1 || string(rec.Headers[0].Value) != "x" {
+				t.Errorf("record %+v, want the first as written", rec)
+			}
+		case "":
+			if rec.Key != nil || string(rec.Value) != "v" {
+				t.Errorf("record %+v, want a null key and value v", rec)
+			}
+		case "k2":
+			if rec.Value != nil {
+				t.Errorf("record %+v, want a null value", rec)
+			}
+		}
+	}
+}

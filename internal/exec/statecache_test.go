@@ -105,7 +105,7 @@ func (r *aggRun) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit := func(context.Context, int64, map[int32]int64) error { return nil }
+	commit := func(context.Context, int64, map[log.TopicPartition]int64) error { return nil }
 	r.task = NewTask(r.pl, rd, r.sink, commit)
 	if store != nil {
 		r.task.SetStateCache(NewStateCache(r.cache))

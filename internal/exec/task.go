@@ -30,11 +30,13 @@ type Task struct {
 	reader log.Reader
 	sink   Sink
 	emit   func(*Out) error
-	commit func(ctx context.Context, next int64, outputs map[int32]int64) error
+	commit func(ctx context.Context, next int64, outputs map[log.TopicPartition]int64) error
 	// tagged is the sink when it is a topic's, which tags records with
-	// their origin once resumed; restored is the checkpoint of the state
+	// their origin once resumed, and late the sink of the query's late
+	// records, which does too; restored is the checkpoint of the state
 	// the task was restored from.
 	tagged   *TopicSink
+	late     *TopicSink
 	restored *state.Checkpoint
 	st       rowState
 	// CommitInterval spaces commits of the input position: committing
@@ -48,17 +50,41 @@ type Task struct {
 
 // NewTask returns a task reading r into sink. commit, when not nil, is
 // called after a batch's output is flushed with the next input offset
-// and the sink's positions (see TopicSink.Positions), which a restart
-// gives back to TopicSink.Resume.
-func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64, outputs map[int32]int64) error) *Task {
+// and the positions of its topic sinks (see TopicSink.Positions), which
+// a restart gives back to ResumeOutput.
+func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Context, next int64, outputs map[log.TopicPartition]int64) error) *Task {
 	t := &Task{pl: pl, reader: r, sink: sink, emit: sink.Write, commit: commit, committed: r.Position()}
 	if ts, ok := sink.(*TopicSink); ok {
 		t.tagged = ts
 	}
 	if pl.Plan.Aggregate != nil {
 		t.st.agg = newAggregator(pl)
+		if pl.LateTopic != "" && pl.lateLog != nil {
+			t.late = NewRecordSink(pl.lateLog, pl.LateTopic, 1, pl)
+			t.st.agg.lateSink = t.late
+		}
 	}
 	return t
+}
+
+// OutputTopics are the topics of the task's topic sinks.
+func (t *Task) OutputTopics() []string {
+	var out []string
+	for _, s := range t.outputs() {
+		out = append(out, s.topic)
+	}
+	return out
+}
+
+// outputs are the task's topic sinks: its sink's and its late records'.
+func (t *Task) outputs() []*TopicSink {
+	var out []*TopicSink
+	for _, s := range []*TopicSink{t.tagged, t.late} {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // RestoreUntil makes the task rebuild its state from the records before
@@ -90,27 +116,47 @@ func (t *Task) UseStore(store *state.Store, input string) (cp state.Checkpoint, 
 	return cp, ok, err
 }
 
-// Output is the task's topic sink, or nil.
-func (t *Task) Output() *TopicSink { return t.tagged }
-
-// ResumeOutput makes the task's topic sink tag its records as producer's
-// and skip those a previous run wrote after its last checkpoint: from
-// the output positions of the restored state's checkpoint, else from
-// committed (those the task's commit function last stored).
-func (t *Task) ResumeOutput(ctx context.Context, producer []byte, committed map[int32]int64) error {
-	if t.tagged == nil {
-		return nil
-	}
-	from := committed
-	if t.restored != nil {
-		from = map[int32]int64{}
-		for p := range t.tagged.partitions {
-			if off, ok := t.restored.Outputs[state.PartitionKey(t.tagged.topic, p)]; ok {
+// ResumeOutput makes the task's topic sinks tag their records as
+// producer's and skip those a previous run wrote after its last
+// checkpoint: from the output positions of the restored state's
+// checkpoint, else from committed (those the task's commit function last
+// stored). With nothing committed, it returns where the outputs start,
+// for the caller to store before the task writes anything.
+func (t *Task) ResumeOutput(ctx context.Context, producer []byte, committed map[log.TopicPartition]int64) (map[log.TopicPartition]int64, error) {
+	for _, s := range t.outputs() {
+		from := map[int32]int64{}
+		for p := range s.partitions {
+			if t.restored != nil {
+				if off, ok := t.restored.Outputs[state.PartitionKey(s.topic, p)]; ok {
+					from[p] = off
+				}
+			} else if off, ok := committed[log.TopicPartition{Topic: s.topic, Partition: p}]; ok {
 				from[p] = off
 			}
 		}
+		if err := s.Resume(ctx, producer, from); err != nil {
+			return nil, err
+		}
 	}
-	return t.tagged.Resume(ctx, producer, from)
+	if len(committed) > 0 {
+		return nil, nil
+	}
+	return t.outputPositions(t.Position()), nil
+}
+
+// outputPositions are the positions of the task's topic sinks for a
+// checkpoint at input offset next (see TopicSink.Positions).
+func (t *Task) outputPositions(next int64) map[log.TopicPartition]int64 {
+	var out map[log.TopicPartition]int64
+	for _, s := range t.outputs() {
+		for p, off := range s.Positions(next) {
+			if out == nil {
+				out = map[log.TopicPartition]int64{}
+			}
+			out[log.TopicPartition{Topic: s.topic, Partition: p}] = off
+		}
+	}
+	return out
 }
 
 // SetReader replaces the task's reader (closing the old one), so that it
@@ -162,6 +208,11 @@ func (t *Task) Step(ctx context.Context) error {
 	if err := t.sink.Flush(ctx); err != nil {
 		return err
 	}
+	if t.late != nil {
+		if err := t.late.Flush(ctx); err != nil {
+			return err
+		}
+	}
 	if t.CommitInterval > 0 && t.pl.Stats.clock.Now().Sub(t.lastCommit) < t.CommitInterval {
 		return nil
 	}
@@ -178,10 +229,17 @@ func (t *Task) processBatch(recs []log.Record) error {
 	}
 	for i := range recs {
 		emit := t.emit
-		if recs[i].Offset < t.restoreUntil {
+		restoring := recs[i].Offset < t.restoreUntil
+		if ag := t.st.agg; ag != nil {
+			// The late records of what is restored were written before.
+			ag.restoring = restoring
+		}
+		if restoring {
 			emit = discard
-		} else if t.tagged != nil {
-			t.tagged.begin(recs[i].Offset)
+		} else {
+			for _, s := range t.outputs() {
+				s.begin(recs[i].Offset)
+			}
 		}
 		if err := t.pl.process(&t.st, &recs[i], emit); err != nil {
 			return err
@@ -197,17 +255,14 @@ func (t *Task) Commit(ctx context.Context) error {
 	if t.commit == nil || pos == t.committed {
 		return nil
 	}
-	var outputs map[int32]int64
-	if t.tagged != nil {
-		outputs = t.tagged.Positions(pos)
-	}
+	outputs := t.outputPositions(pos)
 	if ag := t.st.agg; ag != nil && ag.persist != nil {
 		cp := state.Checkpoint{Inputs: map[string]int64{ag.persist.input: pos}}
-		for p, off := range outputs {
+		for tp, off := range outputs {
 			if cp.Outputs == nil {
 				cp.Outputs = map[string]int64{}
 			}
-			cp.Outputs[state.PartitionKey(t.tagged.topic, p)] = off
+			cp.Outputs[state.PartitionKey(tp.Topic, tp.Partition)] = off
 		}
 		if err := ag.persist.checkpoint(ag, cp); err != nil {
 			return fmt.Errorf("checkpointing the state: %w", err)
