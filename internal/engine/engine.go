@@ -33,6 +33,7 @@ import (
 	"github.com/sluicedata/sluice/internal/log/embedded"
 	"github.com/sluicedata/sluice/internal/log/kafka"
 	"github.com/sluicedata/sluice/internal/metrics"
+	"github.com/sluicedata/sluice/internal/state"
 )
 
 // Log modes.
@@ -56,9 +57,11 @@ type Config struct {
 	// Manual runs persistent queries only when Drain is called, one record
 	// at a time and without goroutines, as ksqlDB's test driver does.
 	Manual bool
-	// StateCacheBytes bounds the memory of the aggregations' groups that
-	// have a state store, shared equally by their tasks; the rest of their
-	// state is on disk. Default exec.DefaultStateCacheBytes (256 MiB).
+	// StateCacheBytes bounds the memory of the aggregations' state
+	// stores: a quarter for the blocks read from their files (shared by
+	// all), the rest for their groups (shared equally by their tasks); the
+	// rest of their state is on disk. Default
+	// exec.DefaultStateCacheBytes (256 MiB).
 	StateCacheBytes int64
 }
 
@@ -77,8 +80,10 @@ type Engine struct {
 	// stateDir holds the state stores of aggregations; empty keeps their
 	// state in memory only (rebuilt by replay after a restart).
 	stateDir string
-	// stateCache is the memory budget of the state stores' cached groups.
+	// stateCache is the memory budget of the state stores' cached
+	// groups, blockCache the stores' blocks read from disk.
 	stateCache *exec.StateCache
+	blockCache *state.BlockCache
 	// ctx bounds the goroutines of persistent queries; stop ends it.
 	ctx  context.Context
 	stop context.CancelFunc
@@ -114,15 +119,21 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, err
 		}
 	}
+	budget := cfg.StateCacheBytes
+	if budget <= 0 {
+		budget = exec.DefaultStateCacheBytes
+	}
 	e := &Engine{log: newMeteredLog(raw, reg), metrics: reg, clock: cfg.Clock, logger: cfg.Logger,
-		stateCache: exec.NewStateCache(cfg.StateCacheBytes)}
+		stateCache: exec.NewStateCache(budget - budget/4), blockCache: state.NewBlockCache(budget / 4)}
 	cl, err := catalog.OpenCommandLog(ctx, e.log, catalog.CommandTopic)
 	if err != nil {
+		e.blockCache.Close()
 		raw.Close()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	e.commands = cl
 	if err := e.start(ctx, cfg); err != nil {
+		e.blockCache.Close()
 		raw.Close()
 		return nil, err
 	}
@@ -197,5 +208,6 @@ func (e *Engine) Logger() *slog.Logger { return e.logger }
 // afterwards.
 func (e *Engine) Close() error {
 	e.stopQueries()
+	e.blockCache.Close()
 	return e.log.Close()
 }

@@ -183,7 +183,7 @@ func repartitionTopic(queryID string) string { return "_sluice-" + queryID + "-r
 // start, and its groups come back from the store as records need them.
 func (e *Engine) openState(ctx context.Context, q *persistentQuery, t *exec.Task, tp log.TopicPartition) error {
 	dir := filepath.Join(e.stateDir, q.id, fmt.Sprintf("%s-%d", tp.Topic, tp.Partition))
-	store, err := state.Open(dir, state.Options{})
+	store, err := state.Open(dir, state.Options{BlockCache: e.blockCache})
 	if err != nil {
 		return asStmtError(fmt.Errorf("opening the state of %s: %w", q.id, err))
 	}

@@ -10,12 +10,26 @@ import (
 
 // Options configure a Store. Zero values take the defaults.
 type Options struct {
-	// CacheBytes sizes Pebble's block cache, which keeps committed state
-	// hot in memory. Default 8 MiB.
+	// BlockCache keeps the store's recently read blocks in memory; it may
+	// serve other stores too. Without one, the store has its own of
+	// CacheBytes (default 8 MiB).
+	BlockCache *BlockCache
 	CacheBytes int64
 }
 
 const defaultCacheBytes = 8 << 20
+
+// BlockCache keeps recently read blocks of state stores in memory, their
+// filters and indexes first among them: a lookup whose blocks are cached
+// does not read the disk. One cache can serve every store of a process.
+type BlockCache struct{ c *pebble.Cache }
+
+// NewBlockCache returns a cache of bytes; Close releases it once the
+// stores using it are closed.
+func NewBlockCache(bytes int64) *BlockCache { return &BlockCache{c: pebble.NewCache(bytes)} }
+
+// Close releases the cache (each store holds its own reference).
+func (c *BlockCache) Close() { c.c.Unref() }
 
 // ErrIteratorsOpen is returned by Checkpoint and Rollback while an
 // iterator is open: both replace the batch that iterators read.
@@ -48,14 +62,17 @@ type Store struct {
 // Open opens (creating if needed) the store in dir. State is as of the
 // last checkpoint; changes made after it were never written.
 func Open(dir string, opts Options) (*Store, error) {
-	if opts.CacheBytes <= 0 {
-		opts.CacheBytes = defaultCacheBytes
+	cache := opts.BlockCache
+	if cache == nil {
+		if opts.CacheBytes <= 0 {
+			opts.CacheBytes = defaultCacheBytes
+		}
+		cache = NewBlockCache(opts.CacheBytes)
+		defer cache.Close() // the database holds its own reference
 	}
-	cache := pebble.NewCache(opts.CacheBytes)
-	defer cache.Unref() // the database holds its own reference
 	// Bloom filters make the lookup of an absent key (a group not seen
 	// before, most of them) nearly free instead of a block read per level.
-	popts := &pebble.Options{Cache: cache, Logger: quietLogger{}, Levels: make([]pebble.LevelOptions, 7)}
+	popts := &pebble.Options{Cache: cache.c, Logger: quietLogger{}, Levels: make([]pebble.LevelOptions, 7)}
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		popts.Levels[i].EnsureDefaults()
