@@ -57,6 +57,7 @@ type aggregator struct {
 	// says the record at hand rebuilds state only.
 	lateSink  *TopicSink
 	restoring bool
+	sources   sourceReaders // read late records back from the source
 	window    [2]types.Value
 	args      [][]types.Value
 	argVals   []types.Value

@@ -71,8 +71,11 @@ type persistence struct {
 	// a restarted task takes as its maxStart.
 	maxStart, maxPut int64
 	// minClose is at most the earliest close time in storePending, so
-	// that most records need not look at the store to flush nothing.
-	minClose int64
+	// that most records need not look at the store to flush nothing. A
+	// window enters storePending only while open, after every window
+	// emitted: flushedTo is past those.
+	minClose  int64
+	flushedTo []byte
 
 	groups, sessions, ends, pending, prev, meta *state.KV
 	buf                                         []byte
@@ -487,7 +490,9 @@ func (p *persistence) flush(ag *aggregator, emit func(*Out) error) error {
 	for {
 		var keys, refs [][]byte
 		next := int64(math.MaxInt64)
-		it, err := p.pending.Range(nil, nil)
+		// The entries before flushedTo were emitted and deleted: their
+		// deletions would cost every scan from the start to step over.
+		it, err := p.pending.Range(p.flushedTo, nil)
 		if err != nil {
 			return err
 		}
@@ -534,6 +539,9 @@ func (p *persistence) flush(ag *aggregator, emit func(*Out) error) error {
 			if err := ag.emitFinal(g, emit); err != nil {
 				return err
 			}
+		}
+		if len(keys) > 0 {
+			p.flushedTo = append(keys[len(keys)-1], 0)
 		}
 		if next != math.MinInt64 {
 			p.minClose = next

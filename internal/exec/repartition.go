@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/plan"
@@ -183,7 +184,7 @@ func (ag *aggregator) late(rec *log.Record, in types.Row) {
 	r := log.Record{Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp, Headers: stripOrigin(rec.Headers)}
 	if pl.stage == StageAggregate {
 		var err error
-		if r, err = pl.sourceRecord(in); err != nil {
+		if r, err = ag.sourceRecord(in); err != nil {
 			pl.fail(rec, "processing", fmt.Sprintf("Cannot read a late record back from %s: %v", pl.Plan.Source.Topic, err))
 			return
 		}
@@ -200,33 +201,88 @@ func (ag *aggregator) late(rec *log.Record, in types.Row) {
 }
 
 // sourceRecord reads back the source record of a repartitioned row, which
-// carries its ROWPARTITION and ROWOFFSET.
-func (pl *Pipeline) sourceRecord(in types.Row) (log.Record, error) {
+// carries its ROWPARTITION and ROWOFFSET. Its key and value are valid
+// until the next call.
+func (ag *aggregator) sourceRecord(in types.Row) (log.Record, error) {
+	pl := ag.pl
 	pi, _ := pl.Plan.Input.Find("ROWPARTITION")
 	oi, _ := pl.Plan.Input.Find("ROWOFFSET")
 	if in[pi].IsNull() || in[oi].IsNull() {
 		return log.Record{}, fmt.Errorf("the row does not say where it comes from")
 	}
 	part, off := int32(in[pi].Int()), in[oi].BigInt()
-	ctx := context.Background()
-	r, err := pl.lateLog.OpenReader(ctx, pl.Plan.Source.Topic, part, off)
+	src, err := ag.sources.read(pl.lateLog, pl.Plan.Source.Topic, part, off)
 	if err != nil {
 		return log.Record{}, err
 	}
-	defer r.Close()
-	recs, err := r.Next(ctx)
-	if err != nil {
-		return log.Record{}, err
-	}
-	if recs[0].Offset != off {
-		return log.Record{}, fmt.Errorf("offset %d of partition %d is gone", off, part)
-	}
-	src := recs[0]
-	r2 := log.Record{Key: bytes.Clone(src.Key), Value: bytes.Clone(src.Value), Timestamp: src.Timestamp}
+	r := log.Record{Key: src.Key, Value: src.Value, Timestamp: src.Timestamp}
 	for _, h := range stripOrigin(src.Headers) {
-		r2.Headers = append(r2.Headers, log.Header{Key: h.Key, Value: bytes.Clone(h.Value)})
+		r.Headers = append(r.Headers, log.Header{Key: h.Key, Value: bytes.Clone(h.Value)})
 	}
-	return r2, nil
+	return r, nil
+}
+
+// sourceReaders read a source's records back by offset, one reader per
+// partition kept open: late records mostly come in the order of their
+// offsets, so a reader usually only reads on.
+type sourceReaders map[int32]*sourceReader
+
+type sourceReader struct {
+	r    log.Reader
+	recs []log.Record // the last batch read
+}
+
+// readAhead is how far a reader reads on to an offset rather than open
+// a new reader there.
+const readAhead = 4096
+
+func (rs *sourceReaders) read(l log.Log, topic string, part int32, off int64) (*log.Record, error) {
+	if *rs == nil {
+		*rs = sourceReaders{}
+	}
+	ctx := context.Background()
+	s := (*rs)[part]
+	if s != nil && len(s.recs) > 0 && off >= s.recs[0].Offset && off <= s.recs[len(s.recs)-1].Offset {
+		return find(s.recs, off, part)
+	}
+	if s == nil || off < s.r.Position() || off-s.r.Position() > readAhead {
+		if s != nil {
+			s.r.Close()
+		}
+		r, err := l.OpenReader(ctx, topic, part, off)
+		if err != nil {
+			delete(*rs, part)
+			return nil, err
+		}
+		s = &sourceReader{r: r}
+		(*rs)[part] = s
+	}
+	for {
+		recs, err := s.r.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.recs = recs
+		if recs[len(recs)-1].Offset >= off {
+			return find(recs, off, part)
+		}
+	}
+}
+
+// find returns the record at offset off of a batch (offsets may skip).
+func find(recs []log.Record, off int64, part int32) (*log.Record, error) {
+	i := sort.Search(len(recs), func(i int) bool { return recs[i].Offset >= off })
+	if i == len(recs) || recs[i].Offset != off {
+		return nil, fmt.Errorf("offset %d of partition %d is gone", off, part)
+	}
+	return &recs[i], nil
+}
+
+// close closes the readers.
+func (rs sourceReaders) close() {
+	for _, s := range rs {
+		s.r.Close()
+	}
 }
 
 // SendLateRecordsTo makes the pipeline write its late records to topic,

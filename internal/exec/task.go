@@ -276,7 +276,12 @@ func (t *Task) Commit(ctx context.Context) error {
 }
 
 // Close releases the task's reader.
-func (t *Task) Close() error { return t.reader.Close() }
+func (t *Task) Close() error {
+	if ag := t.st.agg; ag != nil {
+		ag.sources.close()
+	}
+	return t.reader.Close()
+}
 
 func (pl *Pipeline) failOut(msg string) {
 	pl.Stats.fail()
