@@ -127,7 +127,7 @@ func TestEngineCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][2]int64{} // group@window start -> count, sum
-	wantLate := map[int]bool{}     // the late events
+	wantLate := map[int]bool{}    // the late events
 	batches := make([][]log.Record, 4)
 	for i := 0; i < events; i++ {
 		g, v, ms, late := crashEvent(i)
