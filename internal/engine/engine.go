@@ -93,6 +93,7 @@ type Engine struct {
 	mu        sync.Mutex
 	queries   []*persistentQuery // creation order
 	transient sync.Map           // query ID -> *transientQuery
+	pullPlans pullCache          // the plans of key lookups, by shape
 	nextPush  atomic.Int64
 	// replaySeq is the sequence number of the command being replayed.
 	replaySeq int64

@@ -17,8 +17,9 @@ import (
 // pull runs a pull query: the current rows of a table (each key's latest
 // row, deletions applied) or the records of a stream, filtered,
 // projected and limited, read from the source's topic up to its present
-// end. The result ends with io.EOF.
-func (e *Engine) pull(sess *Session, s *ast.Query) (*Stream, error) {
+// end. The result ends with io.EOF. text is the statement as written,
+// which names the plan of a key lookup in the engine's cache.
+func (e *Engine) pull(sess *Session, text string, s *ast.Query) (*Stream, error) {
 	switch {
 	case len(s.Joins) > 0:
 		return nil, stmtErrorf(s.Pos, "Pull queries don't support JOIN clauses.")
@@ -31,8 +32,12 @@ func (e *Engine) pull(sess *Session, s *ast.Query) (*Stream, error) {
 	case s.Emit == ast.EmitFinal:
 		return nil, stmtErrorf(s.Pos, "Pull queries don't support EMIT FINAL: use EMIT CHANGES for a push query")
 	}
+	if st, ok, err := e.pullCached(text, s); ok || err != nil {
+		return st, err
+	}
 	// Binding reads the metastore, which guards itself: transient queries
 	// do not wait for statements.
+	src, _ := e.meta.Source(s.From.Name.Name)
 	p, err := e.binder().Bind(s, plan.Options{})
 	if err != nil {
 		return nil, err
@@ -40,21 +45,78 @@ func (e *Engine) pull(sess *Session, s *ast.Query) (*Stream, error) {
 	if p.Aggregate != nil {
 		return nil, stmtErrorf(s.Pos, "Pull queries don't support aggregate functions.")
 	}
+	cols := pullColumns(p)
 	var rows []types.Row
 	if q := e.aggregationWriting(p.Source); q != nil {
-		rows, err = e.pullFromState(p, q, s.Where)
+		keys := lookupKey(s.Where, p.Source)
+		rows, err = e.pullFromState(p, q, keys, true)
+		if err == nil && src != nil {
+			// A key lookup keeps its plan, when it was bound against the
+			// source the metastore still holds.
+			keyCols := src.KeyColumns()
+			if shape, _, ok := keyLookupShape(text, s, keyCols); ok {
+				if now, _ := e.meta.Source(s.From.Name.Name); now == src && p.Source == src {
+					e.pullPlans.put(shape, &pullPlan{src: src, p: p, cols: cols, keyCols: keyCols})
+				}
+			}
+		}
 	} else {
 		rows, err = e.pullRows(context.Background(), p)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if p.Limit >= 0 && len(rows) > p.Limit {
-		rows = rows[:p.Limit]
+	return pullStream(p, cols, rows), nil
+}
+
+// pullCached answers a key lookup with the plan its shape was bound to
+// before; ok is false when there is none, or it is out of date.
+func (e *Engine) pullCached(text string, s *ast.Query) (*Stream, bool, error) {
+	c := &e.pullPlans
+	if c.len() == 0 {
+		return nil, false, nil
 	}
+	src, found := e.meta.Source(s.From.Name.Name)
+	if !found {
+		return nil, false, nil
+	}
+	shape, lits, ok := keyLookupShape(text, s, c.keyColumns(src))
+	if !ok {
+		return nil, false, nil
+	}
+	pp := c.get(shape)
+	if pp == nil || pp.src != src {
+		return nil, false, nil
+	}
+	q := e.aggregationWriting(src)
+	if q == nil {
+		return nil, false, nil
+	}
+	keys := make(types.Row, len(lits))
+	for i, l := range lits {
+		keys[i] = literalValue(l, pp.keyCols[i].Type)
+	}
+	// The groups Groups returns have exactly these keys, which is all
+	// the WHERE clause asks.
+	rows, err := e.pullFromState(pp.p, q, keys, false)
+	if err != nil {
+		return nil, true, err
+	}
+	return pullStream(pp.p, pp.cols, rows), true, nil
+}
+
+func pullColumns(p *plan.Query) []Column {
 	cols := make([]Column, p.Output.Len())
 	for i, c := range p.Output.Columns() {
 		cols[i] = Column{Name: c.Name, Type: c.Type, Key: isSourceKeyRef(p, i)}
+	}
+	return cols
+}
+
+// pullStream streams a pull query's rows, limited.
+func pullStream(p *plan.Query, cols []Column, rows []types.Row) *Stream {
+	if p.Limit >= 0 && len(rows) > p.Limit {
+		rows = rows[:p.Limit]
 	}
 	i := 0
 	return &Stream{Columns: cols, next: func(ctx context.Context) (Row, error) {
@@ -63,7 +125,7 @@ func (e *Engine) pull(sess *Session, s *ast.Query) (*Stream, error) {
 		}
 		i++
 		return Row{Values: rows[i-1]}, nil
-	}}, nil
+	}}
 }
 
 // pullRows reads the source's topic to its present end through the
@@ -162,16 +224,16 @@ func (e *Engine) aggregationWriting(src *catalog.Source) *persistentQuery {
 }
 
 // pullFromState answers a pull query from the groups an aggregation
-// holds: a lookup of one group when the WHERE clause fixes every key
-// column, a scan otherwise.
-func (e *Engine) pullFromState(p *plan.Query, q *persistentQuery, where ast.Expr) ([]types.Row, error) {
-	keys := lookupKey(where, p.Source)
+// holds: a lookup of one group when keys fixes every key column, a scan
+// otherwise. filter false skips the WHERE clause, when it asks only for
+// the keys.
+func (e *Engine) pullFromState(p *plan.Query, q *persistentQuery, keys types.Row, filter bool) ([]types.Row, error) {
 	type keyed struct {
-		sort string
-		row  types.Row
+		g   exec.Group
+		row types.Row
 	}
 	var out []keyed
-	nk := p.Source.Schema.KeyLen()
+	var in types.Row
 	for _, t := range q.tasks {
 		groups, err := t.Groups(keys)
 		if err != nil {
@@ -180,9 +242,9 @@ func (e *Engine) pullFromState(p *plan.Query, q *persistentQuery, where ast.Expr
 		for _, g := range groups {
 			// The pull query's input row: the table's row, then its
 			// pseudo-columns (unknown here) and window bounds.
-			in := append(g.Row, types.Null(), types.Null(), types.Null())
+			in = append(append(in[:0], g.Row...), types.Null(), types.Null(), types.Null())
 			in = append(in, g.Window...)
-			if p.Where != nil {
+			if filter && p.Where != nil {
 				v, err := p.Where.Eval(in)
 				if err != nil || v.IsNull() || !v.Bool() {
 					continue
@@ -196,10 +258,29 @@ func (e *Engine) pullFromState(p *plan.Query, q *persistentQuery, where ast.Expr
 				}
 				row[i] = v
 			}
-			out = append(out, keyed{sort: types.Row(append(g.Row[:nk:nk], g.Window...)).String(), row: row})
+			out = append(out, keyed{g: g, row: row})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].sort < out[j].sort })
+	if len(out) > 1 {
+		nk := p.Source.Schema.KeyLen()
+		sortKey := func(g exec.Group) string {
+			return types.Row(append(g.Row[:nk:nk], g.Window...)).String()
+		}
+		sorts := make([]string, len(out))
+		for i := range out {
+			sorts[i] = sortKey(out[i].g)
+		}
+		idx := make([]int, len(out))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return sorts[idx[a]] < sorts[idx[b]] })
+		rows := make([]types.Row, len(out))
+		for i, j := range idx {
+			rows[i] = out[j].row
+		}
+		return rows, nil
+	}
 	rows := make([]types.Row, len(out))
 	for i, k := range out {
 		rows[i] = k.row

@@ -57,7 +57,7 @@ func (e *Engine) Query(ctx context.Context, sess *Session, sql string) (*Stream,
 	var st *Stream
 	switch s := stmt.(type) {
 	case *ast.Query:
-		st, err = e.push(sess, s)
+		st, err = e.push(sess, text, s)
 	case *ast.Print:
 		st, err = e.print(ctx, s)
 	default:
@@ -72,9 +72,9 @@ func (e *Engine) Query(ctx context.Context, sess *Session, sql string) (*Stream,
 	return st, nil
 }
 
-func (e *Engine) push(sess *Session, s *ast.Query) (*Stream, error) {
+func (e *Engine) push(sess *Session, text string, s *ast.Query) (*Stream, error) {
 	if s.Emit != ast.EmitChanges {
-		return e.pull(sess, s)
+		return e.pull(sess, text, s)
 	}
 	// Binding reads the metastore, which guards itself: transient queries
 	// do not wait for statements.

@@ -668,10 +668,11 @@ func (t *Task) Groups(keys types.Row) ([]Group, error) {
 	}
 	if keys != nil && p.Aggregate.Window == nil {
 		// A key lookup of an unwindowed table is one map access, or one
-		// read of the store.
+		// read of the store when it may hold groups the cache does not
+		// (the tasks that do not own the key answer from memory).
 		id := appendGroupID(prefix, 0)
 		g, ok := ag.groups[string(id)]
-		if !ok && ag.persist != nil {
+		if !ok && ag.persist != nil && ag.persist.mayHold(0) {
 			var err error
 			if g, ok, err = ag.persist.load(ag, id, false); err != nil {
 				return nil, err

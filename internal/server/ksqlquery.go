@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sluicedata/sluice/internal/engine"
 	"github.com/sluicedata/sluice/internal/serde"
@@ -252,17 +253,25 @@ func (s *Server) handleQueryStream(w http.ResponseWriter, r *http.Request) {
 // runQuery starts the query and streams its answer until the query ends,
 // the client goes away, /close-query names it or the server stops.
 func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, api *ksqlAPI, sess *engine.Session, sql, mediaType string, format rowsFormat) {
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	stopOnShutdown := context.AfterFunc(s.stopping, cancel)
-	defer stopOnShutdown()
-
-	st, err := api.eng.Query(ctx, sess, sql)
+	// Query returns once the query is started (or, for a pull query,
+	// answered): only a streaming answer needs a context of its own.
+	st, err := api.eng.Query(r.Context(), sess, sql)
 	if err != nil {
 		s.writeKsqlFailure(w, r, err)
 		return
 	}
 	defer st.close()
+	if st.id == "" && !st.print {
+		// A pull query's rows are all there when Query returns: the answer
+		// is written at once, in one write with its length.
+		w.Header().Set("Content-Type", mediaType)
+		s.writeComplete(w, r.Context(), rowsWriter{format: format, st: st})
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stopOnShutdown := context.AfterFunc(s.stopping, cancel)
+	defer stopOnShutdown()
 	if st.print {
 		// PRINT writes text lines; of /query-stream's types only the
 		// delimited one is lines.
@@ -289,12 +298,6 @@ func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, api *ksqlAPI, 
 	rw := rowsWriter{format: format, st: st}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", mediaType)
-	if st.id == "" && !st.print {
-		// A pull query's rows are all there when Query returns: the answer
-		// is written at once, in one write with its length.
-		s.writeComplete(w, ctx, rw)
-		return
-	}
 	w.WriteHeader(http.StatusOK)
 	buf := rw.start(make([]byte, 0, 4096))
 	if _, err := w.Write(buf); err != nil {
@@ -329,10 +332,24 @@ func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, api *ksqlAPI, 
 	}
 }
 
+// answerBuffers holds the buffers pull query answers are written in:
+// the response writer copies what it is given, so a buffer is free again
+// once written. Buffers grown beyond maxPooledAnswer are let go.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledAnswer = 64 << 10
+
 // writeComplete writes the whole answer of a query whose rows are all
 // known (a pull query) in one write.
 func (s *Server) writeComplete(w http.ResponseWriter, ctx context.Context, rw rowsWriter) {
-	buf := rw.start(nil)
+	bp := answerBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledAnswer {
+			answerBuffers.Put(bp)
+		}
+	}()
+	buf := rw.start((*bp)[:0])
+	defer func() { *bp = buf[:0] }()
 	var end = endComplete
 	var failure error
 	for {
