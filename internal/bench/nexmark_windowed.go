@@ -49,8 +49,14 @@ type windowQuery struct {
 	statements []string
 	sinks      []string
 	// outputsPerBid is how many rows of the result each bid makes (one per
-	// window it falls in), for the latency phase.
+	// window it falls in), for the latency phase of a query emitting
+	// changes.
 	outputsPerBid int64
+	// final, for a query whose windows emit once closed (EMIT FINAL),
+	// is their size and grace: the benchmark ends its input with marker
+	// bids that close every window, and its latency phase measures each
+	// result row from the time its window could first close.
+	final *finalWindows
 	// topK is the k of the query's TOPK: up to k items tied at a window's
 	// maximum are all reported, more are cut to k.
 	topK    int
@@ -59,6 +65,19 @@ type windowQuery struct {
 	// vidx naming the value columns) as its window's top.
 	topOf func(key, value []types.Value, vidx map[string]int) (start int64, top windowTop, err error)
 }
+
+// finalWindows are the time windows of an EMIT FINAL query, in ms.
+type finalWindows struct{ size, grace int64 }
+
+// nexMarkers is how many end-of-input marker bids each input partition
+// gets, each of its own auction, so that every partition of the
+// repartition topic (keyed by auction) gets some; nexMarkerAfter is how
+// long after the last event they are stamped: past any window's end and
+// grace, yet before the latency phase's bids.
+const (
+	nexMarkers     = 32
+	nexMarkerAfter = time.Minute
+)
 
 // windowTop is a window's result: the greatest value of the window (a
 // count, a price) and the items reaching it, sorted.
@@ -105,6 +124,10 @@ func runWindowQuery(ctx context.Context, env Env, q windowQuery) (Result, error)
 		return Result{}, err
 	}
 	syncAll()
+	var markers int64
+	if q.final != nil {
+		markers = nexMarkers * nexWinPartitions // appended by run
+	}
 
 	// The queries run once, so the reference is measured in two halves
 	// around them, folding into the same state: the first half of every
@@ -115,7 +138,7 @@ func runWindowQuery(ctx context.Context, env Env, q windowQuery) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	thr, err := w.run(ctx, q, total, env.Duration, env.Progress)
+	thr, err := w.run(ctx, q, total+markers, env.Duration, env.Progress)
 	if err != nil {
 		return Result{}, err
 	}
@@ -130,7 +153,15 @@ func runWindowQuery(ctx context.Context, env Env, q windowQuery) (Result, error)
 		fmt.Sprintf("Flink 2.0 published %s events/s per core for this query: ratio %.3f", humanCount(q.flinkPerCore), ratio(thr.PerSec(), q.flinkPerCore)),
 		"reference measured in two halves, before and after the queries: the events read from the log, decoded with the source's JSON format and folded in Go maps on one goroutine",
 	}
-	if thr.Events == total && ref.Events == total {
+	if markers > 0 {
+		notes = append(notes, fmt.Sprintf("%d end-of-input marker bids, as a bounded source's final watermark: %d per input partition, each of its own auction, stamped %s after the last event and appended once every stage has caught up with the events (as a bounded source's final watermark follows its last record: stream time is the largest record time a task has seen, so markers read before the other partition's last events would make those late), so that stream time closes every window of the events; counted in the events processed (%d), not in the reference, and their own windows never close",
+			markers, nexMarkers, nexMarkerAfter, total+markers))
+	}
+	if thr.Events == total+markers && ref.Events == total {
+		late := w.lateRecords()
+		if late > 0 {
+			return Result{}, fmt.Errorf("the query's result is incomplete: %d late records (after their window's grace period) were not counted", late)
+		}
 		want := fold.tops()
 		got, err := w.result(ctx, q)
 		if err != nil {
@@ -139,16 +170,26 @@ func runWindowQuery(ctx context.Context, env Env, q windowQuery) (Result, error)
 		if err := compareTops(want, got, q.topK); err != nil {
 			return Result{}, fmt.Errorf("the query's result differs from the reference: %w", err)
 		}
-		notes = append(notes, fmt.Sprintf("checked: the result's last row of each of its %d windows equals the reference's (maximum and items reaching it; %s)", len(got), tiesNote(want, q.topK)))
+		notes = append(notes, fmt.Sprintf("checked: no late records; the result's last row of each of its %d windows equals the reference's (maximum and items reaching it; %s)", len(got), tiesNote(want, q.topK)))
 	}
 
 	rate, d := env.rate(), env.latencyDuration()
+	if q.final != nil {
+		// A window emits once stream time passes its end plus the grace:
+		// the feed runs that much longer, so the windows ending in its
+		// first d close while it runs.
+		d += time.Duration(q.final.size+q.final.grace) * time.Millisecond
+	}
 	env.Progress.Phase("latency", int64(d.Seconds()*float64(rate)))
 	h, elapsed, err := w.latency(ctx, q, rate, d, env.Progress)
 	if err != nil {
 		return Result{}, err
 	}
-	notes = append(notes, fmt.Sprintf("latency: bids of another seed fed at the rate over the partitions, stamped with their scheduled send time (their event time), until a reader of the result topic has got every row the bid makes (%d: one per window it falls in)", q.outputsPerBid))
+	if q.final != nil {
+		notes = append(notes, fmt.Sprintf("latency: bids of another seed fed at the rate over the partitions, stamped with their scheduled send time (their event time); each row of the result table a reader of its topic gets, from the time its window could first close (its end plus the %d ms grace, in the feed's wall-clock terms) until it arrives; the feed runs %s (the latency duration plus a window and the grace); the windows still open when it ends emit nothing and are not counted", q.final.grace, d))
+	} else {
+		notes = append(notes, fmt.Sprintf("latency: bids of another seed fed at the rate over the partitions, stamped with their scheduled send time (their event time), until a reader of the result topic has got every row the bid makes (%d: one per window it falls in)", q.outputsPerBid))
+	}
 	return Result{
 		Throughput:     thr,
 		Reference:      ref,
@@ -172,6 +213,10 @@ type windowBench struct {
 	eventRate float64
 	bids      int64
 	ends      [nexWinPartitions]int64
+	// markers are the end-of-input marker bids at the end of each
+	// partition, which the reference leaves out.
+	markers [nexWinPartitions]int64
+	last    int64 // the last event's time
 }
 
 // nexColumns locates the columns of a decoded event that the queries
@@ -293,6 +338,7 @@ func (w *windowBench) load(ctx context.Context, n int64, progress *Progress) err
 			buf = append(buf, ev.Value...)
 			ends = append(ends, len(buf))
 			times = append(times, ev.Time)
+			w.last = max(w.last, ev.Time)
 			if isBid(ev.Value) {
 				w.bids++
 			}
@@ -313,6 +359,42 @@ func (w *windowBench) load(ctx context.Context, n int64, progress *Progress) err
 		progress.Add(int64(len(recs)))
 	}
 	return nil
+}
+
+// appendMarkers, once the queries have caught up with the events, ends
+// each input partition with nexMarkers bids stamped
+// nexMarkerAfter after the last event, each of its own auction, as a
+// bounded source ends with a watermark that closes every window: the
+// stream time of every aggregating task passes the close of every window
+// of the events. It returns how many it appended.
+func (w *windowBench) appendMarkers(ctx context.Context) (int64, error) {
+	at := w.last + nexMarkerAfter.Milliseconds()
+	var n int64
+	for p := range nexWinPartitions {
+		recs := make([]log.Record, 0, nexMarkers)
+		for i := range nexMarkers {
+			auction := int64(1_000_000_000 + p*nexMarkers + i)
+			v := fmt.Sprintf(`{"event_type":2,"bid":{"auction":%d,"bidder":0,"price":1,"channel":"marker","url":"","dateTime":%d,"extra":""}}`, auction, at)
+			recs = append(recs, log.Record{Value: []byte(v), Timestamp: at})
+		}
+		if _, err := w.eng.Log().Append(ctx, nexWinTopic, int32(p), recs); err != nil {
+			return 0, fmt.Errorf("appending the end-of-input markers: %w", err)
+		}
+		w.ends[p] += int64(len(recs))
+		w.markers[p] += int64(len(recs))
+		n += int64(len(recs))
+	}
+	return n, nil
+}
+
+// lateRecords sums the late records of the persistent queries: records
+// that came after their window's grace period and were not counted.
+func (w *windowBench) lateRecords() int64 {
+	var n int64
+	for _, q := range w.eng.Queries() {
+		n += q.Stats.LateRecords
+	}
+	return n
 }
 
 // cpuClock measures the wall and CPU time of a phase.
@@ -357,6 +439,7 @@ func (w *windowBench) run(ctx context.Context, q windowQuery, total int64, maxTi
 	defer tick.Stop()
 	var done, moved int64
 	lastMove := time.Now()
+	marked := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -370,6 +453,14 @@ func (w *windowBench) run(ctx context.Context, q windowQuery, total int64, maxTi
 		if c.first > done {
 			progress.Add(c.first - done)
 			done = c.first
+		}
+		if c.all && q.final != nil && !marked {
+			// The end of the input: see appendMarkers.
+			if _, err := w.appendMarkers(ctx); err != nil {
+				return Measurement{}, err
+			}
+			marked = true
+			continue
 		}
 		if c.all || !b.timeLeft() {
 			break
@@ -498,7 +589,7 @@ func (w *windowBench) reference(ctx context.Context, fold windowFold, half, halv
 	var row []types.Value
 	var bid nexBid
 	for p := range nexWinPartitions {
-		n := w.ends[p]
+		n := w.ends[p] - w.markers[p]
 		from, to := n*int64(half)/int64(halves), n*int64(half+1)/int64(halves)
 		rd, err := w.eng.Log().OpenReader(ctx, nexWinTopic, int32(p), from)
 		if err != nil {
@@ -719,6 +810,9 @@ func (w *windowBench) latency(ctx context.Context, q windowQuery, rate int, d ti
 	if !ok {
 		return nil, 0, errors.New("the result is missing")
 	}
+	if q.final != nil {
+		return w.closeLatency(ctx, q, feed, perPart, each, progress)
+	}
 	out, err := followRows(ctx, w.eng.Log(), sink.Topic, q.outputsPerBid, each*nexWinPartitions)
 	if err != nil {
 		return nil, 0, err
@@ -743,5 +837,91 @@ func (w *windowBench) latency(ctx context.Context, q windowQuery, rate int, d ti
 		return nil, 0, err
 	}
 	h, err := out.wait(ctx, filterStall)
+	return h, time.Since(start), err
+}
+
+// closeLatency is the latency phase of a query whose windows emit once
+// closed: it feeds the bids as latency does, waits until every stage has
+// committed the ends of its inputs, then until a reader of the result
+// topic has read it to its end, and measures each result row from the
+// time its window could first close (see closeFollower).
+func (w *windowBench) closeLatency(ctx context.Context, q windowQuery, feed [][]byte, perPart int, each int64, progress *Progress) (*Histogram, time.Duration, error) {
+	sink, ok := w.eng.Metastore().Source(q.sinks[len(q.sinks)-1])
+	if !ok {
+		return nil, 0, errors.New("the result is missing")
+	}
+	keyFormat, _, err := sink.Formats()
+	if err != nil {
+		return nil, 0, err
+	}
+	stages, err := w.stages(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var kv []types.Value
+	closeOf := func(key []byte) (int64, error) {
+		if kv, err = keyFormat.Decode(kv[:0], key); err != nil {
+			return 0, fmt.Errorf("result key: %w", err)
+		}
+		if len(kv) < 1 || kv[0].IsNull() {
+			return 0, fmt.Errorf("result key %v: want the window start", kv)
+		}
+		return kv[0].BigInt() + q.final.size + q.final.grace, nil
+	}
+	start := time.Now()
+	// Windows closing before the phase hold none of its bids.
+	out, err := followCloses(ctx, w.eng.Log(), sink.Topic, start.UnixMilli(), closeOf)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer out.stop()
+	err = feedPaced(ctx, w.eng.Log(), nexWinTopic, nexWinPartitions, perPart, each, start, progress, func(p int) func(first, n int64, at func(int64) int64) []log.Record {
+		recs := make([]log.Record, 0, filterBatch)
+		next := feedStart(p)
+		return func(first, n int64, at func(int64) int64) []log.Record {
+			recs = recs[:0]
+			for i := range n {
+				recs = append(recs, log.Record{Value: feed[next%len(feed)], Timestamp: at(first + i)})
+				next++
+			}
+			return recs
+		}
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	// Every stage caught up with the feed: the result topic's end is final.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	var moved int64
+	lastMove := time.Now()
+	for {
+		c, err := w.caughtUp(ctx, stages)
+		if err != nil {
+			return nil, 0, err
+		}
+		if c.all {
+			break
+		}
+		if c.committed > moved {
+			moved, lastMove = c.committed, time.Now()
+		} else if time.Since(lastMove) > filterStall {
+			return nil, 0, fmt.Errorf("latency phase: %s stalled (%s)", q.name, w.queryStates())
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	info, err := w.eng.Log().DescribeTopic(ctx, sink.Topic)
+	if err != nil {
+		return nil, 0, err
+	}
+	ends := make([]int64, len(info.Partitions))
+	for i, p := range info.Partitions {
+		ends[i] = p.EndOffset
+	}
+	h, err := out.drain(ctx, ends, filterStall)
 	return h, time.Since(start), err
 }

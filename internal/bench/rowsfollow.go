@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -140,6 +141,143 @@ wait:
 	}
 	if n := f.h.Count(); n < f.want {
 		return nil, fmt.Errorf("latency phase: the result rows of %d of %d events arrived, then none for %s", n, f.want, stall)
+	}
+	return f.h, nil
+}
+
+// closeFollower reads the result topic of a query whose windows emit once
+// closed (EMIT FINAL) from its end while a latency phase feeds the input.
+// The feed's records are stamped with their scheduled send times, so a
+// window could first close, in wall-clock terms, at its end plus the
+// grace: each result row's latency runs from then until it arrives. Rows
+// of windows ending before from (the phase's start) are not counted.
+type closeFollower struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// closeOf reads a row's key and returns the time its window could
+	// first close, in ms since the epoch.
+	closeOf func(key []byte) (int64, error)
+	from    int64
+
+	mu   sync.Mutex
+	pos  []int64 // each partition's reader position
+	h    *Histogram
+	errs []error
+}
+
+func followCloses(ctx context.Context, l log.Log, topic string, from int64, closeOf func(key []byte) (int64, error)) (*closeFollower, error) {
+	info, err := l.DescribeTopic(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	f := &closeFollower{cancel: cancel, closeOf: closeOf, from: from, pos: make([]int64, len(info.Partitions)),
+		h: NewHistogram(), errs: make([]error, len(info.Partitions))}
+	for i, p := range info.Partitions {
+		r, err := l.OpenReader(ctx, topic, p.Partition, p.EndOffset)
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		f.pos[i] = p.EndOffset
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			defer r.Close()
+			for {
+				recs, err := r.Next(ctx)
+				if err == nil {
+					err = f.arrived(recs, time.Now())
+				}
+				if err != nil {
+					if ctx.Err() == nil {
+						f.mu.Lock()
+						f.errs[i] = err
+						f.mu.Unlock()
+					}
+					return
+				}
+				f.mu.Lock()
+				f.pos[i] = r.Position()
+				f.mu.Unlock()
+			}
+		}()
+	}
+	return f, nil
+}
+
+func (f *closeFollower) arrived(recs []log.Record, now time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, rec := range recs {
+		if rec.Value == nil {
+			continue
+		}
+		closes, err := f.closeOf(rec.Key)
+		if err != nil {
+			return err
+		}
+		if closes < f.from {
+			continue // a window of the events before the phase
+		}
+		f.h.Record(now.Sub(time.UnixMilli(closes)))
+	}
+	return nil
+}
+
+func (f *closeFollower) stop() {
+	f.cancel()
+	f.wg.Wait()
+}
+
+// drain waits until every partition's reader has passed ends (the result
+// topic's end offsets once the query has caught up with the feed), or
+// nothing has moved for stall, and returns the rows' latencies.
+func (f *closeFollower) drain(ctx context.Context, ends []int64, stall time.Duration) (*Histogram, error) {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	var last int64 = -1
+	lastMove := time.Now()
+	for {
+		f.mu.Lock()
+		var at int64
+		done := true
+		for i, p := range f.pos {
+			at += p
+			if i < len(ends) && p < ends[i] {
+				done = false
+			}
+		}
+		var err error
+		for _, e := range f.errs {
+			if e != nil && err == nil {
+				err = e
+			}
+		}
+		f.mu.Unlock()
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		if done {
+			break
+		}
+		if at != last {
+			last, lastMove = at, time.Now()
+		} else if time.Since(lastMove) > stall {
+			f.stop()
+			return nil, fmt.Errorf("latency phase: the result's readers stopped at %d of %v", at, ends)
+		}
+		select {
+		case <-ctx.Done():
+			f.stop()
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	f.stop()
+	if f.h.Count() == 0 {
+		return nil, errors.New("latency phase: no window closed while the feed ran")
 	}
 	return f.h, nil
 }
