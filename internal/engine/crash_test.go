@@ -207,39 +207,22 @@ func TestEngineCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	info, err := l.DescribeTopic(ctx, "ROLL")
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string][2]int64{}
-	for _, p := range info.Partitions {
-		r, err := l.OpenReader(ctx, "ROLL", p.Partition, p.StartOffset)
+	readTopic(t, l, "ROLL", func(rec log.Record) {
+		key, start, _, err := serde.SplitWindow(rec.Key, serde.TimeWindows, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for r.Position() < p.EndOffset {
-			recs, err := r.Next(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rec := range recs {
-				key, start, _, err := serde.SplitWindow(rec.Key, serde.TimeWindows, time.Second)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var v struct{ N, S int64 }
-				if err := json.Unmarshal(rec.Value, &v); err != nil {
-					t.Fatal(err)
-				}
-				id := fmt.Sprintf("%s@%d", key, start)
-				if v.N != got[id][0]+1 {
-					t.Fatalf("group %s: count %d follows %d in the output", id, v.N, got[id][0])
-				}
-				got[id] = [2]int64{v.N, v.S}
-			}
+		var v struct{ N, S int64 }
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatal(err)
 		}
-		r.Close()
-	}
+		id := fmt.Sprintf("%s@%d", key, start)
+		if v.N != got[id][0]+1 {
+			t.Fatalf("group %s: count %d follows %d in the output", id, v.N, got[id][0])
+		}
+		got[id] = [2]int64{v.N, v.S}
+	})
 	if len(got) != len(want) {
 		t.Fatalf("%d groups, want %d", len(got), len(want))
 	}
@@ -253,26 +236,13 @@ func TestEngineCrash(t *testing.T) {
 		if !strings.HasSuffix(ti.Name, "-late-records") {
 			continue
 		}
-		for _, p := range ti.Partitions {
-			r, err := l.OpenReader(ctx, ti.Name, p.Partition, p.StartOffset)
-			if err != nil {
+		readTopic(t, l, ti.Name, func(rec log.Record) {
+			var v struct{ I int }
+			if err := json.Unmarshal(rec.Value, &v); err != nil {
 				t.Fatal(err)
 			}
-			for r.Position() < p.EndOffset {
-				recs, err := r.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, rec := range recs {
-					var v struct{ I int }
-					if err := json.Unmarshal(rec.Value, &v); err != nil {
-						t.Fatal(err)
-					}
-					gotLate[v.I]++
-				}
-			}
-			r.Close()
-		}
+			gotLate[v.I]++
+		})
 	}
 	if len(gotLate) != len(wantLate) {
 		t.Fatalf("%d late events in the late-records topic, want %d", len(gotLate), len(wantLate))
@@ -286,5 +256,31 @@ func TestEngineCrash(t *testing.T) {
 		if got[id] != w {
 			t.Fatalf("group %s = %v, want %v", id, got[id], w)
 		}
+	}
+}
+
+// readTopic calls each with every record of topic, partition by partition.
+func readTopic(t *testing.T, l log.Log, topic string, each func(log.Record)) {
+	t.Helper()
+	ctx := context.Background()
+	info, err := l.DescribeTopic(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range info.Partitions {
+		r, err := l.OpenReader(ctx, topic, p.Partition, p.StartOffset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r.Position() < p.EndOffset {
+			recs, err := r.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				each(rec)
+			}
+		}
+		r.Close()
 	}
 }
