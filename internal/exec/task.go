@@ -160,10 +160,13 @@ func (t *Task) outputPositions(next int64) map[log.TopicPartition]int64 {
 }
 
 // SetReader replaces the task's reader (closing the old one), so that it
-// reads from where a restored state stands.
+// reads from where a restored state stands. That position is committed
+// again at the first commit: a crash may have come between the state's
+// checkpoint and the commit of the same position, which would otherwise
+// wait for the next input.
 func (t *Task) SetReader(r log.Reader) {
 	t.reader.Close()
-	t.reader, t.committed, t.restoreUntil = r, r.Position(), 0
+	t.reader, t.committed, t.restoreUntil = r, -1, 0
 }
 
 // ShareGroups makes t aggregate into o's groups: a transient aggregation
