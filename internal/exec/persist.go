@@ -203,23 +203,22 @@ func (p *persistence) decode(b []byte) (*group, error) {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	g := &group{keys: keys, states: states, stored: true}
-	bad := errors.New("state: malformed group")
 	var ok bool
 	if g.start, b, ok = readVarint(b); !ok {
-		return nil, bad
+		return nil, errMalformedGroup
 	}
 	if g.end, b, ok = readVarint(b); !ok || len(b) == 0 || b[0] > 1 {
-		return nil, bad
+		return nil, errMalformedGroup
 	}
 	g.pending, b = b[0] == 1, b[1:]
 	if g.seq, b, ok = readVarint(b); !ok {
-		return nil, bad
+		return nil, errMalformedGroup
 	}
 	if g.ord, b, ok = readVarint(b); !ok {
-		return nil, bad
+		return nil, errMalformedGroup
 	}
 	if g.ts, b, ok = readVarint(b); !ok || len(b) != 0 {
-		return nil, bad
+		return nil, errMalformedGroup
 	}
 	return g, nil
 }
@@ -231,6 +230,8 @@ func readVarint(b []byte) (int64, []byte, bool) {
 	}
 	return n, b[w:], true
 }
+
+var errMalformedGroup = errors.New("state: malformed group")
 
 var errStoredFormat = errors.New("state: written by another version of Sluice; remove the query's state directory to rebuild it from its input")
 

@@ -37,6 +37,7 @@ type Task struct {
 	// the task was restored from.
 	tagged   *TopicSink
 	late     *TopicSink
+	outputs  []*TopicSink // tagged and late, those set
 	restored *state.Checkpoint
 	st       rowState
 	// CommitInterval spaces commits of the input position: committing
@@ -64,25 +65,19 @@ func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Cont
 			t.st.agg.lateSink = t.late
 		}
 	}
+	for _, s := range []*TopicSink{t.tagged, t.late} {
+		if s != nil {
+			t.outputs = append(t.outputs, s)
+		}
+	}
 	return t
 }
 
 // OutputTopics are the topics of the task's topic sinks.
 func (t *Task) OutputTopics() []string {
 	var out []string
-	for _, s := range t.outputs() {
+	for _, s := range t.outputs {
 		out = append(out, s.topic)
-	}
-	return out
-}
-
-// outputs are the task's topic sinks: its sink's and its late records'.
-func (t *Task) outputs() []*TopicSink {
-	var out []*TopicSink
-	for _, s := range []*TopicSink{t.tagged, t.late} {
-		if s != nil {
-			out = append(out, s)
-		}
 	}
 	return out
 }
@@ -123,7 +118,7 @@ func (t *Task) UseStore(store *state.Store, input string) (cp state.Checkpoint, 
 // stored). With nothing committed, it returns where the outputs start,
 // for the caller to store before the task writes anything.
 func (t *Task) ResumeOutput(ctx context.Context, producer []byte, committed map[log.TopicPartition]int64) (map[log.TopicPartition]int64, error) {
-	for _, s := range t.outputs() {
+	for _, s := range t.outputs {
 		from := map[int32]int64{}
 		for p := range s.partitions {
 			if t.restored != nil {
@@ -148,7 +143,7 @@ func (t *Task) ResumeOutput(ctx context.Context, producer []byte, committed map[
 // checkpoint at input offset next (see TopicSink.Positions).
 func (t *Task) outputPositions(next int64) map[log.TopicPartition]int64 {
 	var out map[log.TopicPartition]int64
-	for _, s := range t.outputs() {
+	for _, s := range t.outputs {
 		for p, off := range s.Positions(next) {
 			if out == nil {
 				out = map[log.TopicPartition]int64{}
@@ -240,7 +235,7 @@ func (t *Task) processBatch(recs []log.Record) error {
 		if restoring {
 			emit = discard
 		} else {
-			for _, s := range t.outputs() {
+			for _, s := range t.outputs {
 				s.begin(recs[i].Offset)
 			}
 		}

@@ -23,8 +23,7 @@ func (kv *KV) Delete(key []byte) error { return kv.s.put(kv.prefix, key, nil, tr
 
 // PutLast sets key to value in a checkpoint's last changes.
 func (kv *KV) PutLast(b *Batch, key, value []byte) error {
-	kv.s.key = append(append(kv.s.key[:0], kv.prefix...), key...)
-	return b.b.Set(kv.s.key, value, nil)
+	return b.b.Set(kv.s.fullKey(kv.prefix, key), value, nil)
 }
 
 // Range iterates the keys in [from, to) in order; a nil from or to leaves

@@ -201,18 +201,24 @@ func (s *Store) put(prefix, key, v []byte, deleted bool) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	// The batch copies the key: the buffer can be reused.
-	s.key = append(append(s.key[:0], prefix...), key...)
+	k := s.fullKey(prefix, key)
 	var err error
 	if deleted {
-		err = s.pending.Delete(s.key, nil)
+		err = s.pending.Delete(k, nil)
 	} else {
-		err = s.pending.Set(s.key, v, nil)
+		err = s.pending.Set(k, v, nil)
 	}
 	if err != nil {
 		return s.fail(err)
 	}
 	return nil
+}
+
+// fullKey is key in the sub-store of prefix, in a buffer the next write
+// reuses: batches copy the keys they are given.
+func (s *Store) fullKey(prefix, key []byte) []byte {
+	s.key = append(append(s.key[:0], prefix...), key...)
+	return s.key
 }
 
 // get reads the full key k from the pending batch over the database.
