@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -424,7 +425,7 @@ func (e *Engine) dropSource(ctx context.Context, sess *Session, text string, s *
 	}
 	var readers, writers []string
 	for _, q := range e.queries {
-		if q.plan.Source.Name == name {
+		if slices.Contains(sourceNames(q.plan), name) {
 			readers = append(readers, q.id)
 		}
 		if q.sink.Name == name {

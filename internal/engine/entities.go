@@ -149,6 +149,9 @@ type QueryStats struct {
 	LateRecords     int64  `json:"lateRecords,omitempty"`
 	LateTopic       string `json:"lateTopic,omitempty"`
 	LastMessageTime string `json:"lastMessageTime,omitempty"` // RFC 3339
+	// Repartitioned is set when the query redistributes records by a new
+	// key through one of its internal topics.
+	Repartitioned bool `json:"repartitioned,omitempty"`
 }
 
 // SourceDescription is the body of DESCRIBE name.

@@ -45,6 +45,9 @@ func (e *Engine) pull(sess *Session, text string, s *ast.Query) (*Stream, error)
 	if p.Aggregate != nil {
 		return nil, stmtErrorf(s.Pos, "Pull queries don't support aggregate functions.")
 	}
+	if p.Join != nil {
+		return nil, stmtErrorf(s.Pos, "Pull queries don't support JOIN clauses.")
+	}
 	cols := pullColumns(p)
 	var rows []types.Row
 	if q := e.aggregationWriting(p.Source); q != nil {

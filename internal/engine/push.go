@@ -82,6 +82,9 @@ func (e *Engine) push(sess *Session, text string, s *ast.Query) (*Stream, error)
 	if err != nil {
 		return nil, err
 	}
+	if p.Join != nil {
+		return nil, stmtErrorf(s.Pos, "Push queries over a join are not supported yet: create a stream or table of the join with CREATE ... AS SELECT, then query it.")
+	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(p.Source.Name), e.nextPush.Add(1))
 	pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, exec.NewStats(e.clock))
 	if err != nil {

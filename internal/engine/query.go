@@ -104,6 +104,13 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 		}
 		return out
 	}
+	if p.Join != nil {
+		if err := e.addJoinTasks(ctx, q, p, reset, toSink); err != nil {
+			q.closeTasks()
+			return nil, err
+		}
+		return q, nil
+	}
 	if p.Aggregate == nil || !p.Aggregate.Rekeyed {
 		pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
 		if err != nil {
@@ -168,6 +175,85 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	}
 	return q, nil
 }
+
+// addJoinTasks adds the tasks of a join (see exec.NewJoinInput): one per
+// partition of each side, writing the join topic, and one per partition
+// of the join topic, joining. A table side is read from its start, so
+// that a stream joins the whole table.
+func (e *Engine) addJoinTasks(ctx context.Context, q *persistentQuery, p *plan.Query, reset string, toSink func(*exec.Pipeline) exec.Sink) error {
+	topic := joinTopic(q.id)
+	parts := p.Join.Partitions
+	if e.manual || parts < 1 {
+		parts = 1
+	}
+	if err := e.log.CreateTopic(ctx, topic, log.TopicConfig{Partitions: parts, Configs: map[string]string{log.ConfigRetentionMs: "-1"}}); err != nil && !errors.Is(err, log.ErrTopicExists) {
+		return asStmtError(err)
+	}
+	q.internalTopics = append(q.internalTopics, topic)
+	for i, side := range p.Join.Sides {
+		pl, err := exec.NewJoinInput(q.id, p, i, e.functions, e.proclog, q.stats)
+		if err != nil {
+			return asStmtError(err)
+		}
+		key, value, err := exec.JoinTopicFormats(p, i)
+		if err != nil {
+			return asStmtError(err)
+		}
+		schema := exec.JoinTopicSchema(p, i)
+		toJoin := func(pl *exec.Pipeline) exec.Sink {
+			out := exec.NewTopicSink(e.log, topic, parts, schema, key, value, nil, pl)
+			if e.manual {
+				out.KeepOrder()
+			}
+			return out
+		}
+		from := reset
+		if side.Table() {
+			from = "earliest"
+		}
+		if err := e.addTasks(ctx, q, pl, side.Source.Topic, from, false, toJoin); err != nil {
+			return err
+		}
+	}
+	second, err := exec.NewPipeline(q.id, p, e.functions, e.proclog, q.stats)
+	if err != nil {
+		return asStmtError(err)
+	}
+	second.SetJoinStage()
+	return e.addTasks(ctx, q, second, topic, "earliest", true, toSink)
+}
+
+// sourceNames are the sources a query reads: its source, or each side of
+// its join.
+func sourceNames(p *plan.Query) []string {
+	if p.Join == nil {
+		return []string{p.Source.Name}
+	}
+	var out []string
+	for _, s := range p.Join.Sides {
+		out = append(out, s.Source.Name)
+	}
+	return out
+}
+
+// repartitions reports whether a query redistributes records by a new
+// key through an internal topic.
+func repartitions(p *plan.Query) bool {
+	if p.Aggregate != nil && p.Aggregate.Rekeyed {
+		return true
+	}
+	if p.Join != nil {
+		for _, s := range p.Join.Sides {
+			if s.Rekeyed {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// joinTopic names a join query's internal topic.
+func joinTopic(queryID string) string { return "_sluice-" + queryID + "-join" }
 
 // lateTopic names the topic of a windowed query's late records.
 func lateTopic(queryID string) string { return "sluice-" + queryID + "-late-records" }
@@ -575,9 +661,9 @@ func (e *Engine) Queries() []QueryInfo {
 	defer e.mu.Unlock()
 	out := make([]QueryInfo, 0, len(e.queries))
 	for _, q := range e.queries {
-		out = append(out, QueryInfo{ID: q.id, Statement: q.statement, Sources: []string{q.plan.Source.Name},
+		out = append(out, QueryInfo{ID: q.id, Statement: q.statement, Sources: sourceNames(q.plan),
 			Sink: q.sink.Name, SinkTopic: q.sink.Topic, State: q.state(), Stats: q.statistics(),
-			Repartitioned: len(q.internalTopics) > 0, InternalTopics: q.internalTopics})
+			Repartitioned: repartitions(q.plan), InternalTopics: q.internalTopics})
 	}
 	return out
 }
@@ -585,6 +671,7 @@ func (e *Engine) Queries() []QueryInfo {
 func (q *persistentQuery) statistics() QueryStats {
 	st := statsOf(q.stats)
 	st.LateTopic = q.lateTopic
+	st.Repartitioned = repartitions(q.plan)
 	return st
 }
 

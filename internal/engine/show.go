@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,7 +175,7 @@ func (e *Engine) sourceDescription(src *catalog.Source, extended bool) SourceDes
 		Replication: 1, Statement: src.Statement, SourceConstraints: []string{}}
 	var total, failed int64
 	for _, q := range e.queries {
-		if q.plan.Source.Name == src.Name {
+		if slices.Contains(sourceNames(q.plan), src.Name) {
 			d.ReadQueries = append(d.ReadQueries, runningQuery(q))
 		}
 		if q.sink.Name == src.Name {
@@ -214,6 +215,9 @@ func statsLine(stats map[string]QueryStats) string {
 		}
 		if st.LastMessageTime != "" {
 			s += " last-message: " + st.LastMessageTime
+		}
+		if st.Repartitioned {
+			s += " repartitioned: yes"
 		}
 		parts = append(parts, s)
 	}
@@ -329,7 +333,7 @@ func (e *Engine) explain(sess *Session, text string, s *ast.Explain) (Entity, er
 }
 
 func (e *Engine) queryDescription(text, id, stmt string, p *plan.Query, sink *catalog.Source, state string, stats *QueryStats) *QueryDescriptionEntity {
-	qd := QueryDescription{ID: id, StatementText: stmt, Fields: fieldInfos(p.Output), Sources: []string{p.Source.Name},
+	qd := QueryDescription{ID: id, StatementText: stmt, Fields: fieldInfos(p.Output), Sources: sourceNames(p),
 		Sinks: []string{}, Topology: p.Explain(), ExecutionPlan: p.Explain(), OverriddenProperties: map[string]string{},
 		QueryType: "PUSH", State: state, Stats: stats}
 	if sink != nil {

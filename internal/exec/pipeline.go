@@ -52,6 +52,10 @@ type Pipeline struct {
 	// carried are the input columns a repartition record carries, in the
 	// order of its value (see carriedColumns).
 	carried []int
+	// joinSide is the side a join's first stage reads; joinFormats decode
+	// each side's rows in the second stage (see join.go).
+	joinSide    *plan.JoinSide
+	joinFormats []serde.Format
 }
 
 // NewPipeline prepares a plan to run.
@@ -125,8 +129,10 @@ type rowState struct {
 	out  types.Row
 	args []types.Value
 	tfs  [][]types.Value
-	// agg holds the task's groups when the query aggregates.
-	agg *aggregator
+	// agg holds the task's groups when the query aggregates; join the
+	// sides' state of a join's second stage.
+	agg  *aggregator
+	join *joinState
 }
 
 // process turns one record into zero or more output rows, calling emit
@@ -134,8 +140,11 @@ type rowState struct {
 // (already logged and counted).
 func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error) error {
 	p := pl.Plan
-	if pl.stage == StageAggregate {
+	switch pl.stage {
+	case StageAggregate:
 		return pl.aggregateRepartitioned(st, rec, emit)
+	case StageJoin:
+		return pl.joinRecord(st, rec, emit)
 	}
 	if pl.table && rec.Key == nil {
 		// A table's rows are identified by their key: without one a
@@ -183,7 +192,16 @@ func (pl *Pipeline) process(st *rowState, rec *log.Record, emit func(*Out) error
 		in = append(in, window[0], window[1])
 	}
 	st.in = in
+	if pl.stage == StageJoinInput {
+		return pl.joinInput(st, in, rec, ts, nullValue, emit)
+	}
+	return pl.rowOut(st, in, rec, ts, nullValue, emit)
+}
 
+// rowOut runs an input row through the rest of the plan: the filter,
+// then the aggregation, or the table functions and the projection.
+func (pl *Pipeline) rowOut(st *rowState, in types.Row, rec *log.Record, ts int64, nullValue bool, emit func(*Out) error) error {
+	p := pl.Plan
 	if st.agg != nil {
 		present := !nullValue
 		if present && p.Where != nil {

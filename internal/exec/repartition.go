@@ -34,6 +34,10 @@ const (
 	StageRepartition
 	// StageAggregate reads the repartition topic and aggregates.
 	StageAggregate
+	// StageJoinInput reads a side of a join and writes the join topic.
+	StageJoinInput
+	// StageJoin reads the join topic and joins (see join.go).
+	StageJoin
 )
 
 // RepartitionSchema is the layout of a repartition topic's records: the

@@ -196,7 +196,7 @@ func (t *Task) Step(ctx context.Context) error {
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)
-	if t.pl.stage != StageAggregate {
+	if t.pl.stage != StageAggregate && t.pl.stage != StageJoin {
 		// A query's records are counted once, where they enter it.
 		t.pl.Stats.consumed(len(recs))
 	}

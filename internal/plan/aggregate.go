@@ -293,7 +293,7 @@ func (b *Binder) bindAggregate(p *Query, q *ast.Query, env expr.Env, opts Option
 	}
 
 	// The select list: items equal to a group expression name the key.
-	items, err := b.expandSelect(q, aliasOf(q, p.Source), env)
+	items, err := b.expandSelect(q, aliasOf(q, p.Source), env, nil)
 	if err != nil {
 		return err
 	}

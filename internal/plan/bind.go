@@ -48,9 +48,8 @@ type item struct {
 
 // Bind turns a query into a plan.
 func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
-	switch {
-	case len(q.Joins) > 0:
-		return nil, errorf(q.Joins[0].Pos, "JOIN is not supported yet: Sluice runs stateless queries over one stream (filters, projections, PARTITION BY, table functions)")
+	if len(q.Joins) > 0 {
+		return b.bindJoin(q, opts)
 	}
 	src, ok := b.Meta.Source(q.From.Name.Name)
 	if !ok {
@@ -58,9 +57,6 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 	}
 	if src.Kind == catalog.Table && src.Window.Type != "" && opts.Persistent {
 		return nil, errorf(q.From.Pos, "KSQL does not support persistent queries on windowed tables.")
-	}
-	if src.Kind == catalog.Table && q.PartitionBy != nil {
-		return nil, errorf(q.PartitionBy.Pos, "Unsupported operation: PARTITION BY is not allowed on a table; a table is always keyed by its PRIMARY KEY")
 	}
 	alias := src.Name
 	if q.From.Alias != nil {
@@ -70,6 +66,19 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		return nil, err
 	}
 	p := &Query{Source: src, Limit: -1, Persistent: opts.Persistent, Emit: q.Emit}
+	return b.bindSource(q, p, alias, opts, nil)
+}
+
+// bindSource binds the clauses of a query over p.Source; jb is set when
+// that source is the result of a join (its alias is then empty).
+func (b *Binder) bindSource(q *ast.Query, p *Query, alias string, opts Options, jb *joinBinding) (*Query, error) {
+	src := p.Source
+	if src.Kind == catalog.Table && q.PartitionBy != nil {
+		return nil, errorf(q.PartitionBy.Pos, "Unsupported operation: PARTITION BY is not allowed on a table; a table is always keyed by its PRIMARY KEY")
+	}
+	if jb != nil && q.PartitionBy != nil {
+		return nil, errorf(q.PartitionBy.Pos, "PARTITION BY of a join's result is not supported yet: write the join to a stream, then repartition it in a second query.")
+	}
 	if q.Limit != nil {
 		n := q.Limit.Value
 		if n < 0 || n > math.MaxInt32 {
@@ -77,18 +86,11 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		}
 		p.Limit = int(n)
 	}
-	cols := append([]types.Column(nil), src.Schema.Columns()...)
-	cols = append(cols,
-		types.Column{Name: RowTime, Type: types.BigIntType},
-		types.Column{Name: RowPartition, Type: types.IntegerType},
-		types.Column{Name: RowOffset, Type: types.BigIntType})
-	if src.Window.Type != "" {
-		cols = append(cols, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
-	}
-	in, err := types.NewSchema(cols...)
+	in, err := inputSchema(src)
 	if err != nil {
 		return nil, err
 	}
+	cols := in.Columns()
 	p.Input = in
 	p.Headers = src.Schema.HeaderLen() > 0
 	env := expr.Env{Schema: in, Functions: b.Functions, CustomTypes: b.Meta.Type}
@@ -119,6 +121,9 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 	}
 
 	if b.needsAggregation(q) {
+		if jb != nil {
+			return nil, errorf(q.Pos, "Aggregating the result of a join is not supported yet: write the join to a stream or table, then aggregate it in a second query.")
+		}
 		for _, si := range q.Select {
 			if si.Expr != nil && containsTableFunction(si.Expr, b.Functions) {
 				return nil, errorf(si.Pos, "Table functions cannot be used with aggregations.")
@@ -130,7 +135,7 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 		}
 		return p, nil
 	}
-	items, err := b.expandSelect(q, alias, env)
+	items, err := b.expandSelect(q, alias, env, jb)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +188,12 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 			}
 		}
 	}
-	if err := b.bindOutputs(p, q, items, env, gen, opts); err != nil {
+	if jb != nil {
+		err = jb.bindOutputs(b, p, items, env, opts)
+	} else {
+		err = b.bindOutputs(p, q, items, env, gen, opts)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -191,7 +201,7 @@ func (b *Binder) Bind(q *ast.Query, opts Options) (*Query, error) {
 
 // expandSelect expands stars and names aliased items; other names are
 // derived later, once table functions are known.
-func (b *Binder) expandSelect(q *ast.Query, alias string, env expr.Env) ([]item, error) {
+func (b *Binder) expandSelect(q *ast.Query, alias string, env expr.Env, jb *joinBinding) ([]item, error) {
 	var items []item
 	for _, si := range q.Select {
 		if si.Star && si.Expr != nil {
@@ -207,6 +217,10 @@ func (b *Binder) expandSelect(q *ast.Query, alias string, env expr.Env) ([]item,
 				items = append(items, item{name: f.Name, pos: si.Pos,
 					ast: &ast.Deref{Pos: si.Pos, X: ast.Clone(si.Expr), Field: ast.Ident{Pos: si.Pos, Name: f.Name}}})
 			}
+			continue
+		}
+		if si.Star && jb != nil {
+			items = append(items, jb.expandStar(si)...)
 			continue
 		}
 		if si.Star {

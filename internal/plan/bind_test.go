@@ -21,7 +21,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the golden files under testda
 func testCatalog(t *testing.T) *catalog.Metastore {
 	t.Helper()
 	m := catalog.NewMetastore()
-	add := func(name, cols string, keyFormat string) {
+	addSource := func(name string, kind catalog.SourceKind, cols string, keyFormat string, partitions int32) {
 		els, err := parser.ParseTableElements(cols)
 		if err != nil {
 			t.Fatal(err)
@@ -30,7 +30,7 @@ func testCatalog(t *testing.T) *catalog.Metastore {
 		for _, el := range els {
 			c := types.Column{Name: el.Name.Name, Type: resolve(t, el.Type)}
 			switch el.Constraint {
-			case ast.Key:
+			case ast.Key, ast.PrimaryKey:
 				c.Namespace = types.NamespaceKey
 			case ast.Headers:
 				c.Namespace = types.NamespaceHeaders
@@ -39,13 +39,19 @@ func testCatalog(t *testing.T) *catalog.Metastore {
 			}
 			cs = append(cs, c)
 		}
-		m.PutSource(&catalog.Source{Name: name, Kind: catalog.Stream, Topic: strings.ToLower(name),
-			Schema: types.MustSchema(cs...), Key: catalog.FormatInfo{Name: keyFormat}, Value: catalog.FormatInfo{Name: "JSON"}, Partitions: 4})
+		m.PutSource(&catalog.Source{Name: name, Kind: kind, Topic: strings.ToLower(name),
+			Schema: types.MustSchema(cs...), Key: catalog.FormatInfo{Name: keyFormat}, Value: catalog.FormatInfo{Name: "JSON"}, Partitions: partitions})
 	}
+	add := func(name, cols string, keyFormat string) { addSource(name, catalog.Stream, cols, keyFormat, 4) }
 	add("EVENTS", "ID STRING KEY, TYPE STRING, N INT, TAGS ARRAY<STRING>, ADDR STRUCT<STREET STRING, TOWN STRING>", "KAFKA")
 	add("PAIRS", "A INT KEY, B INT KEY, NAME STRING", "JSON")
 	add("NOKEY", "NAME STRING, AGE INT", "NONE")
 	add("WITHHEADERS", "K STRING KEY, H ARRAY<STRUCT<KEY STRING, VALUE BYTES>> HEADERS, V BIGINT", "KAFKA")
+	add("CLICKS", "ID STRING KEY, URL STRING", "KAFKA")
+	addSource("USERS", catalog.Table, "ID STRING PRIMARY KEY, NAME STRING, AGE INT", "KAFKA", 4)
+	addSource("ACCOUNTS", catalog.Table, "ID STRING PRIMARY KEY, BALANCE DOUBLE, PLAN STRING", "KAFKA", 4)
+	addSource("PLANS", catalog.Table, "ID STRING PRIMARY KEY, PRICE INT", "KAFKA", 4)
+	addSource("SMALL", catalog.Table, "ID STRING PRIMARY KEY, V INT", "KAFKA", 2)
 	return m
 }
 

@@ -65,6 +65,9 @@ type Query struct {
 	// Aggregate, when set, groups the filtered rows; Key and Value are
 	// then computed from a group's result row (Aggregate.Schema).
 	Aggregate *Aggregation
+	// Join, when set, makes Source the result of joining several sources
+	// (see Join); Input is then that result's row.
+	Join *Join
 }
 
 // TableFunction is one call of EXPLODE or CUBE_EXPLODE in the select list.
@@ -144,9 +147,43 @@ func (q *Query) Explain() string {
 	if q.Where != nil {
 		line("FILTER ] | Where: %s", q.WhereSQL)
 	}
+	if j := q.Join; j != nil {
+		explainJoin(&b, depth, j)
+		return b.String()
+	}
 	line("SOURCE ] | %s: %s | Topic: %s | Key format: %s | Value format: %s",
 		q.Source.Kind, q.Source.Name, q.Source.Topic, q.Source.Key.Name, q.Source.Value.Name)
 	return b.String()
+}
+
+// explainJoin prints a join's steps, the last first, each with the side
+// it joins and, where a side is repartitioned by its join key, where.
+func explainJoin(b *strings.Builder, depth int, j *Join) {
+	line := func(depth int, format string, args ...any) {
+		b.WriteString(strings.Repeat("  ", depth))
+		b.WriteString(" > [ ")
+		fmt.Fprintf(b, format, args...)
+		b.WriteString("\n")
+	}
+	side := func(depth int, s *JoinSide) {
+		if s.Rekeyed {
+			line(depth, "REPARTITION ] | Key: %s | Key format: %s | Partitions: %d", s.KeySQL, j.KeyFormat.Name, j.Partitions)
+			depth++
+		}
+		line(depth, "SOURCE ] | %s: %s AS %s | Topic: %s | Key format: %s | Value format: %s",
+			s.Source.Kind, s.Source.Name, s.Alias, s.Source.Topic, s.Source.Key.Name, s.Source.Value.Name)
+	}
+	for i := len(j.Steps) - 1; i >= 0; i-- {
+		st := j.Steps[i]
+		win := ""
+		if w := st.Within; w != nil {
+			win = fmt.Sprintf(" | Within: %d ms before, %d ms after, grace %d ms", w.Before, w.After, w.Grace)
+		}
+		line(depth, "JOIN ] | %s%s | Key: %s", st.Type, win, j.Sides[i+1].KeySQL)
+		depth++
+		side(depth, &j.Sides[i+1])
+	}
+	side(depth, &j.Sides[0])
 }
 
 func limitText(n int) string {

@@ -78,12 +78,7 @@ func runCase(ctx context.Context, c qtt.Case) string {
 	}
 	if err == nil {
 		if err = appendInputs(ctx, e, rec, c.Test); err == nil {
-			if err = e.Drain(ctx); err != nil {
-				var se *engine.StatementError
-				if !errors.As(err, &se) {
-					err = &runtimeError{err}
-				}
-			}
+			err = drain(ctx, e)
 		}
 	}
 	if err != nil {
@@ -186,4 +181,14 @@ func postStateOf(ctx context.Context, e *engine.Engine, l log.Log) (postState, e
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// drain runs the queries until they have read all their input.
+func drain(ctx context.Context, e *engine.Engine) error {
+	err := e.Drain(ctx)
+	var se *engine.StatementError
+	if err != nil && !errors.As(err, &se) {
+		err = &runtimeError{err}
+	}
+	return err
 }

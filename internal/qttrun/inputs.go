@@ -58,7 +58,9 @@ func windowType(w *qtt.Window) serde.WindowType {
 }
 
 // appendInputs serializes every input record with the formats of the
-// source on its topic and appends it to partition 0, in file order.
+// source on its topic and appends it to partition 0, in file order; the
+// queries process each before the next is appended, as ksqlDB's test
+// driver does, so that a join sees its sides' records in that order.
 func appendInputs(ctx context.Context, e *engine.Engine, l log.Log, t *qtt.Test) error {
 	ms := e.Metastore()
 	for i, r := range t.Inputs {
@@ -84,6 +86,9 @@ func appendInputs(ctx context.Context, e *engine.Engine, l log.Log, t *qtt.Test)
 		}
 		if _, err := l.Append(ctx, r.Topic, 0, []log.Record{rec}); err != nil {
 			return &runtimeError{fmt.Errorf("appending input %d: %w", i+1, err)}
+		}
+		if err := drain(ctx, e); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sluicedata/sluice/internal/log"
+)
+
+// A stream joined to a table on a column that is not its key is
+// repartitioned by it, on four partitions; each rating is enriched with
+// the customer's row once, also after a restart, which rebuilds the
+// table's side from the join topic.
+func TestStreamTableJoinRepartitionsAndSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openDir(t, dir)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE TABLE customers (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='customers', partitions=4, value_format='JSON');
+CREATE STREAM ratings (rid STRING KEY, customer STRING, stars INT) WITH (kafka_topic='ratings', partitions=4, value_format='JSON');
+CREATE STREAM enriched AS SELECT r.customer, r.rid, r.stars, c.name FROM ratings r LEFT JOIN customers c ON r.customer = c.id;`)
+	q := e.Queries()[0]
+	if !q.Repartitioned {
+		t.Fatal("the query does not say it repartitioned its stream")
+	}
+	for i := 0; i < 40; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO customers (id, name) VALUES ('c%d', 'name%d');", i, i))
+	}
+	// The table's rows are in the join's topic before any rating.
+	follow(t, e.Log(), joinTopic(q.ID), 40)
+	insertRatings := func(from, to int) {
+		for i := from; i < to; i++ {
+			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO ratings (rid, customer, stars) VALUES ('r%d', 'c%d', %d);", i, i%50, i%5))
+		}
+	}
+	// Each rating is there once, with its customer's name when the table
+	// has the customer (c0..c39), else without.
+	check := func(vals []string, n int) {
+		t.Helper()
+		seen := map[string]bool{}
+		for _, v := range vals {
+			var row struct {
+				RID  string
+				NAME *string
+			}
+			if err := json.Unmarshal([]byte(v), &row); err != nil {
+				t.Fatalf("%s: %v", v, err)
+			}
+			if seen[row.RID] {
+				t.Fatalf("%s twice", row.RID)
+			}
+			seen[row.RID] = true
+			var i int
+			fmt.Sscanf(row.RID, "r%d", &i)
+			want := fmt.Sprintf("name%d", i%50)
+			if i%50 >= 40 && row.NAME != nil || i%50 < 40 && (row.NAME == nil || *row.NAME != want) {
+				t.Fatalf("%s: rating %s of customer c%d", v, row.RID, i%50)
+			}
+		}
+		if len(seen) != n {
+			t.Fatalf("%d ratings, want %d", len(seen), n)
+		}
+	}
+	insertRatings(0, 100)
+	check(follow(t, e.Log(), "ENRICHED", 100), 100)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	e = openDir(t, dir)
+	defer e.Close()
+	insertRatings(100, 150)
+	check(follow(t, e.Log(), "ENRICHED", 150), 150)
+	d := mustExec(t, e, nil, "DESCRIBE ENRICHED EXTENDED;")[0].(*SourceDescriptionEntity).SourceDescription
+	if !strings.Contains(d.Statistics, "repartitioned: yes") {
+		t.Errorf("DESCRIBE EXTENDED does not say the join repartitioned: %q", d.Statistics)
+	}
+	readers := mustExec(t, e, nil, "DESCRIBE CUSTOMERS;")[0].(*SourceDescriptionEntity).SourceDescription.ReadQueries
+	if len(readers) != 1 {
+		t.Errorf("DESCRIBE CUSTOMERS lists %d reading queries, want the join", len(readers))
+	}
+	if got := len(readAll(t, e.Log(), "ENRICHED")); got != 150 {
+		t.Fatalf("ENRICHED holds %d records, want 150", got)
+	}
+}
+
+// A table-table join follows both tables' updates and deletions: its
+// result table ends as the join of the tables' last rows.
+func TestTableTableJoinFollowsUpdatesAndDeletes(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE TABLE users (id INT PRIMARY KEY, name STRING) WITH (kafka_topic='users', partitions=1, value_format='JSON');
+CREATE TABLE accounts (id INT PRIMARY KEY, balance INT) WITH (kafka_topic='accounts', partitions=1, value_format='JSON');
+CREATE TABLE joined AS SELECT u.id, name, balance FROM users u LEFT JOIN accounts a ON u.id = a.id;`)
+	users := map[int]string{}
+	accounts := map[int]int{}
+	for i := 0; i < 60; i++ {
+		k := i % 7
+		switch i % 4 {
+		case 0, 1:
+			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO users (id, name) VALUES (%d, 'u%d');", k, i))
+			users[k] = fmt.Sprintf("u%d", i)
+		case 2:
+			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO accounts (id, balance) VALUES (%d, %d);", k, i))
+			accounts[k] = i
+		case 3:
+			if _, err := l.Append(t.Context(), "accounts", 0, tombstone(k)); err != nil {
+				t.Fatal(err)
+			}
+			delete(accounts, k)
+		}
+		if err := e.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Deleting a user deletes its joined row.
+	delete(users, 3)
+	if _, err := l.Append(t.Context(), "users", 0, tombstone(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range readAll(t, l, "JOINED") {
+		if r.Value == nil {
+			delete(got, string(r.Key))
+			continue
+		}
+		got[string(r.Key)] = string(r.Value)
+	}
+	want := map[string]string{}
+	for k, name := range users {
+		bal := "null"
+		if b, ok := accounts[k]; ok {
+			bal = fmt.Sprint(b)
+		}
+		want[string(intKey(k))] = fmt.Sprintf(`{"NAME":"%s","BALANCE":%s}`, name, bal)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("joined table:\n%v\nwant:\n%v", got, want)
+	}
+}
+
+// intKey is an INT key in the KAFKA format.
+func intKey(k int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(k)) }
+
+func tombstone(k int) []log.Record { return []log.Record{{Key: intKey(k)}} }

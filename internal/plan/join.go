@@ -1,0 +1,792 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sluicedata/sluice/internal/catalog"
+	"github.com/sluicedata/sluice/internal/expr"
+	"github.com/sluicedata/sluice/internal/sql/ast"
+	"github.com/sluicedata/sluice/internal/types"
+)
+
+// Join is the JOIN step of a plan: sources joined left to right on one
+// key. The plan's Source is then the joined source this step produces,
+// whose key is the join key and whose value holds every side's columns
+// named ALIAS_COLUMN, as ksqlDB names them, followed by each side's
+// ROWTIME, ROWPARTITION and ROWOFFSET: the rest of the plan (filter,
+// projection) binds against it as against any source.
+type Join struct {
+	Sides []JoinSide
+	// Steps[i] joins Sides[i+1] to the result of the sides before it.
+	Steps []JoinStep
+	// Synthetic is set when the key is none of the sides' columns (a
+	// join on expressions, or a FULL OUTER join): it is then the ROWKEY
+	// column that a persistent query must select.
+	Synthetic bool
+	// Partitions of the joined input: every side is read, or
+	// repartitioned, into this many partitions, co-partitioned by key.
+	Partitions int32
+	// KeyFormat is the format of the join key, in the join's internal
+	// topic and in its result: the left side's, as in ksqlDB.
+	KeyFormat catalog.FormatInfo
+}
+
+// JoinSide is one source of a join.
+type JoinSide struct {
+	Source *catalog.Source
+	Alias  string
+	// Input is the side's row, laid out as a one-source query's Input:
+	// its columns, then ROWTIME, ROWPARTITION and ROWOFFSET.
+	Input *types.Schema
+	// Key computes the join key from the side's row; KeySQL prints it,
+	// qualified by the side's alias.
+	Key    *expr.Compiled
+	KeySQL string
+	// Rekeyed is set when the side is not keyed by its join key, or not
+	// in the join's key format, so that its records are repartitioned by
+	// it before they are joined.
+	Rekeyed bool
+	// Columns is where the side's columns start in the joined row, and
+	// Pseudo where its ROWTIME, ROWPARTITION and ROWOFFSET do.
+	Columns, Pseudo int
+}
+
+// Table reports whether the side is a table.
+func (s *JoinSide) Table() bool { return s.Source.Kind == catalog.Table }
+
+// JoinStep is one JOIN clause.
+type JoinStep struct {
+	Type ast.JoinType
+	// Within bounds a stream-stream join; nil for the others.
+	Within *JoinWindow
+}
+
+// JoinWindow is a stream-stream join's WITHIN and GRACE PERIOD, in
+// milliseconds: a left record at time t joins right records from
+// t-Before to t+After.
+type JoinWindow struct {
+	Before, After int64
+	Grace         int64
+	GraceSet      bool
+}
+
+// joinKeyName is the joined source's key column when the key is one of
+// the sides' columns: the query names it after the column it selects.
+const joinKeyName = "KSQL_JOIN_KEY"
+
+// joinScope resolves column references against the sides of a join.
+type joinScope struct {
+	sides   []JoinSide
+	byAlias map[string]int
+}
+
+// side returns the side a column reference names, or -1 when it names
+// none (a pseudo-column of the result, or an unknown column).
+func (s *joinScope) side(ref *ast.ColumnRef) (int, error) {
+	name := ref.Name.Name
+	if ref.Qualifier != nil {
+		i, ok := s.byAlias[ref.Qualifier.Name]
+		if !ok {
+			return -1, errorf(ref.Qualifier.Pos, "Failed to prepare statement: '%s' is not a valid stream/table name or alias.", ref.Qualifier.Name)
+		}
+		return i, nil
+	}
+	if reservedNames[name] {
+		return -1, nil
+	}
+	var found []int
+	for i, sd := range s.sides {
+		if _, ok := sd.Source.Schema.Find(name); ok {
+			found = append(found, i)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return -1, nil
+	case 1:
+		return found[0], nil
+	}
+	could := make([]string, len(found))
+	for i, f := range found {
+		could[i] = s.sides[f].Alias + "." + name
+	}
+	return -1, errorf(ref.Pos, "Exception while preparing statement: Line: %d, Col: %d: Column '%s' is ambiguous. Could be %s.", ref.Pos.Line, ref.Pos.Col, name, strings.Join(could, " or "))
+}
+
+// checkQualifiers reports the first qualifier that names no side, before
+// any column is resolved, as ksqlDB does.
+func (s *joinScope) checkQualifiers(q *ast.Query) error {
+	exprs := []ast.Expr{q.Where, q.Having}
+	for _, si := range q.Select {
+		exprs = append(exprs, si.Expr)
+	}
+	for _, j := range q.Joins {
+		exprs = append(exprs, j.On)
+	}
+	for _, list := range []*ast.ExprList{q.GroupBy, q.PartitionBy} {
+		if list != nil {
+			exprs = append(exprs, list.Exprs...)
+		}
+	}
+	var err error
+	for _, e := range exprs {
+		ast.Walk(e, func(x ast.Expr) bool {
+			if ref, ok := x.(*ast.ColumnRef); ok && ref.Qualifier != nil && err == nil {
+				_, err = s.side(ref)
+			}
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unique reports whether only one side has a column of that name.
+func (s *joinScope) unique(name string) bool {
+	n := 0
+	for _, sd := range s.sides {
+		if _, ok := sd.Source.Schema.Find(name); ok {
+			n++
+		}
+	}
+	return n == 1
+}
+
+// rewrite returns a copy of e whose column references name the joined
+// source's columns (ALIAS_COLUMN).
+func (s *joinScope) rewrite(e ast.Expr) (ast.Expr, error) {
+	if e == nil {
+		return nil, nil
+	}
+	var err error
+	out := ast.Rewrite(ast.Clone(e), func(x ast.Expr) ast.Expr {
+		ref, ok := x.(*ast.ColumnRef)
+		if !ok || err != nil {
+			return x
+		}
+		i, serr := s.side(ref)
+		if serr != nil {
+			err = serr
+			return x
+		}
+		if i < 0 {
+			return x
+		}
+		return &ast.ColumnRef{Pos: ref.Pos, Name: ast.Ident{Pos: ref.Name.Pos, Name: s.sides[i].Alias + "_" + ref.Name.Name}}
+	})
+	return out, err
+}
+
+// onSide returns a copy of e with its qualifiers removed, to compile
+// against the row of the one side it refers to, and that side; side is
+// -1 when e refers to no column or to several sides.
+func (s *joinScope) onSide(e ast.Expr) (ast.Expr, int, error) {
+	side, several := -1, false
+	var err error
+	ast.Walk(e, func(x ast.Expr) bool {
+		ref, ok := x.(*ast.ColumnRef)
+		if !ok || err != nil {
+			return err == nil
+		}
+		i, serr := s.side(ref)
+		if serr != nil {
+			err = serr
+			return false
+		}
+		if _, ok := s.sides[max(i, 0)].Input.Find(ref.Name.Name); i < 0 || !ok {
+			alias := ""
+			if ref.Qualifier != nil {
+				alias = ref.Qualifier.Name + "."
+			}
+			err = errorf(ref.Pos, "Line: %d, Col: %d: JOIN ON column '%s%s' cannot be resolved.", ref.Pos.Line, ref.Pos.Col, alias, ref.Name.Name)
+			return false
+		}
+		if side >= 0 && side != i {
+			several = true
+		}
+		side = i
+		return true
+	})
+	if err != nil {
+		return nil, -1, err
+	}
+	if several {
+		side = -1
+	}
+	out := ast.Rewrite(ast.Clone(e), func(x ast.Expr) ast.Expr {
+		if ref, ok := x.(*ast.ColumnRef); ok && ref.Qualifier != nil {
+			return &ast.ColumnRef{Pos: ref.Pos, Name: ref.Name}
+		}
+		return x
+	})
+	return out, side, nil
+}
+
+// qualifiedSQL prints a side's expression qualified by its alias, as
+// ksqlDB prints join criteria in messages.
+func (s *joinScope) qualifiedSQL(e ast.Expr, side int) string {
+	return qualified(e, s.sides[side].Alias)
+}
+
+// bindJoin binds a query with JOINs: it checks the joins as ksqlDB does,
+// builds the joined source and binds the rest of the query against it.
+func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
+	refs := []ast.Source{q.From}
+	for _, j := range q.Joins {
+		refs = append(refs, j.Source)
+	}
+	sc := &joinScope{byAlias: map[string]int{}}
+	for i, r := range refs {
+		src, ok := b.Meta.Source(r.Name.Name)
+		if !ok {
+			return nil, errorf(r.Pos, "%s does not exist.", r.Name.Name)
+		}
+		for _, prev := range sc.sides {
+			if prev.Source.Name == src.Name {
+				return nil, errorf(r.Pos, "Can not join '%s' to '%s': self joins are not yet supported.", prev.Source.Name, src.Name)
+			}
+		}
+		alias := src.Name
+		if r.Alias != nil {
+			alias = r.Alias.Name
+		}
+		if _, dup := sc.byAlias[alias]; dup {
+			return nil, errorf(r.Pos, "The alias '%s' names two sources of the join: give each its own alias.", alias)
+		}
+		in, err := inputSchema(src)
+		if err != nil {
+			return nil, err
+		}
+		sc.byAlias[alias] = i
+		sc.sides = append(sc.sides, JoinSide{Source: src, Alias: alias, Input: in})
+	}
+	if err := sc.checkQualifiers(q); err != nil {
+		return nil, err
+	}
+	if err := checkJoinSources(q, sc.sides); err != nil {
+		return nil, err
+	}
+	j := &Join{}
+	var candidates []string // key columns: ALIAS_COLUMN
+	var candidateSQL []string
+	var keyExprs []string // canonical join key expressions seen, for n-way joins
+	for i, jc := range q.Joins {
+		step, l, r, err := b.bindJoinStep(sc, i, jc)
+		if err != nil {
+			return nil, err
+		}
+		j.Steps = append(j.Steps, step)
+		if i > 0 && !containsString(keyExprs, l.canon) {
+			return nil, errorf(jc.On.Position(), "Joins on different keys in one query are not supported yet: %s is not the key of the joins before it. Join on the same key, or join in two queries.", l.sql)
+		}
+		for _, o := range []joinOperand{l, r} {
+			if !containsString(keyExprs, o.canon) {
+				keyExprs = append(keyExprs, o.canon)
+			}
+			if o.column != "" && !containsString(candidates, o.column) {
+				candidates = append(candidates, o.column)
+				candidateSQL = append(candidateSQL, o.sql)
+			}
+		}
+		if step.Type == ast.FullJoin {
+			candidates, candidateSQL = nil, nil
+		}
+	}
+	j.Synthetic = len(candidates) == 0
+	if err := b.checkPartitioning(sc.sides, j); err != nil {
+		return nil, err
+	}
+	j.Sides = sc.sides
+
+	joined, err := joinedSource(q, j, sc.sides[0].Key.Type)
+	if err != nil {
+		return nil, err
+	}
+	rq, err := rewriteJoinQuery(q, sc, joined)
+	if err != nil {
+		return nil, err
+	}
+	p := &Query{Source: joined, Limit: -1, Persistent: opts.Persistent, Emit: q.Emit, Join: j}
+	jb := &joinBinding{scope: sc, join: j, candidates: candidates, candidateSQL: candidateSQL, keyColumn: joined.Schema.Columns()[0].Name}
+	return b.bindSource(rq, p, "", opts, jb)
+}
+
+// joinBinding carries what binding a join's select list needs.
+type joinBinding struct {
+	scope        *joinScope
+	join         *Join
+	candidates   []string
+	candidateSQL []string
+	keyColumn    string // the joined source's key column
+}
+
+// joinOperand is one side of a join criterion.
+type joinOperand struct {
+	side   int
+	sql    string // qualified, for messages
+	canon  string // over the joined source, to compare criteria
+	column string // the joined source's column when the operand is one
+}
+
+// bindJoinStep checks one JOIN clause and sets the join keys of its sides.
+func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, joinOperand, joinOperand, error) {
+	step := JoinStep{Type: jc.Type}
+	var l, r joinOperand
+	eq, ok := jc.On.(*ast.Binary)
+	if !ok || eq.Op != ast.Eq {
+		if bin, isBin := jc.On.(*ast.Binary); isBin && bin.Op == ast.And {
+			return step, l, r, errorf(jc.On.Position(), "Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", jc.On)
+		}
+		return step, l, r, errorf(jc.On.Position(), "Unsupported join expression: %s. A join is on one equality of an expression of each side.", jc.On)
+	}
+	right := i + 1
+	operands := [2]ast.Expr{eq.L, eq.R}
+	var bound [2]ast.Expr
+	var sides [2]int
+	for k, e := range operands {
+		x, side, err := sc.onSide(e)
+		if err != nil {
+			return step, l, r, err
+		}
+		if side < 0 {
+			return step, l, r, errorf(e.Position(), "Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", e, jc.On)
+		}
+		bound[k], sides[k] = x, side
+	}
+	if sides[0] == right {
+		bound[0], bound[1] = bound[1], bound[0]
+		sides[0], sides[1] = sides[1], sides[0]
+	}
+	if sides[1] != right || sides[0] >= right {
+		return step, l, r, errorf(jc.On.Position(), "Invalid join condition: %s must compare an expression of %s with one of the sources before it.", jc.On, sc.sides[right].Alias)
+	}
+	ls, rs := &sc.sides[sides[0]], &sc.sides[right]
+	lc, err := expr.Compile(bound[0], expr.Env{Schema: ls.Input, Functions: b.Functions, CustomTypes: b.Meta.Type})
+	if err != nil {
+		return step, l, r, err
+	}
+	rc, err := expr.Compile(bound[1], expr.Env{Schema: rs.Input, Functions: b.Functions, CustomTypes: b.Meta.Type})
+	if err != nil {
+		return step, l, r, err
+	}
+	l = operand(sc, sides[0], bound[0])
+	r = operand(sc, right, bound[1])
+	if !lc.Type.Equal(rc.Type) {
+		return step, l, r, errorf(jc.On.Position(), "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", l.sql, lc.Type, r.sql, rc.Type)
+	}
+	if ls.Key == nil {
+		ls.Key, ls.KeySQL, ls.Rekeyed = lc, l.sql, !isKeyOf(bound[0], ls.Source)
+	}
+	rs.Key, rs.KeySQL, rs.Rekeyed = rc, r.sql, !isKeyOf(bound[1], rs.Source)
+
+	leftTable := true
+	for k := 0; k < right; k++ {
+		leftTable = leftTable && sc.sides[k].Table()
+	}
+	desc := func() string {
+		return fmt.Sprintf("%s [%s] JOIN %s", sc.sides[0].Alias, strings.TrimSuffix(jc.Type.String(), " JOIN"), rs.Alias)
+	}
+	switch {
+	case !leftTable && !rs.Table():
+		if jc.Within == nil {
+			return step, l, r, errorf(jc.Pos, "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
+		}
+		if true {
+			return step, l, r, errorf(jc.Pos, "Stream-stream joins are not supported yet: join a stream to a table.")
+		}
+		step.Within = &JoinWindow{Before: durationMillis(jc.Within.Before), After: durationMillis(jc.Within.After), Grace: DefaultGrace}
+		if g := jc.Within.Grace; g != nil {
+			step.Within.Grace, step.Within.GraceSet = durationMillis(*g), true
+		}
+	case !leftTable && rs.Table():
+		if jc.Within != nil {
+			return step, l, r, errorf(jc.Within.Pos, "A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
+		}
+		if jc.Type == ast.RightJoin || jc.Type == ast.FullJoin {
+			return step, l, r, errorf(jc.Pos, "Invalid join type: %s join not supported for Stream-Table join. Got %s.", joinKindName(jc.Type), desc())
+		}
+	case leftTable && !rs.Table():
+		return step, l, r, errorf(jc.Pos, "Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s.", desc())
+	default:
+		if jc.Within != nil {
+			return step, l, r, errorf(jc.Within.Pos, "A window definition was provided for a Table-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
+		}
+		if !isKeyOf(bound[1], rs.Source) {
+			got := l.sql + " = " + r.sql
+			if sideOf(sc, eq.L) == right {
+				got = r.sql + " = " + l.sql
+			}
+			return step, l, r, errorf(jc.On.Position(), "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
+		}
+		if !isKeyOf(bound[0], ls.Source) {
+			return step, l, r, errorf(jc.On.Position(), "Foreign-key table-table joins are not supported yet: %s is not the primary key of %s. Join on %s's primary key.", l.sql, ls.Alias, ls.Alias)
+		}
+	}
+	return step, l, r, nil
+}
+
+func operand(sc *joinScope, side int, e ast.Expr) joinOperand {
+	o := joinOperand{side: side, sql: sc.qualifiedSQL(e, side)}
+	c, _ := sc.rewrite(qualifiedCopy(e, sc.sides[side].Alias))
+	o.canon = canonical(c)
+	if ref, ok := e.(*ast.ColumnRef); ok {
+		o.column = sc.sides[side].Alias + "_" + ref.Name.Name
+	}
+	return o
+}
+
+// qualifiedCopy returns e with every column reference qualified by alias.
+func qualifiedCopy(e ast.Expr, alias string) ast.Expr {
+	return ast.Rewrite(ast.Clone(e), func(x ast.Expr) ast.Expr {
+		if ref, ok := x.(*ast.ColumnRef); ok {
+			return &ast.ColumnRef{Pos: ref.Pos, Qualifier: &ast.Ident{Name: alias}, Name: ref.Name}
+		}
+		return x
+	})
+}
+
+// sideOf is the side the first column reference of e names, or -1.
+func sideOf(sc *joinScope, e ast.Expr) int {
+	side := -1
+	ast.Walk(e, func(x ast.Expr) bool {
+		if ref, ok := x.(*ast.ColumnRef); ok && side < 0 {
+			side, _ = sc.side(ref)
+		}
+		return side < 0
+	})
+	return side
+}
+
+func joinKindName(t ast.JoinType) string {
+	switch t {
+	case ast.LeftJoin:
+		return "left"
+	case ast.RightJoin:
+		return "right"
+	case ast.FullJoin:
+		return "full-outer"
+	}
+	return "inner"
+}
+
+// isKeyOf reports whether e is the single key column of src.
+func isKeyOf(e ast.Expr, src *catalog.Source) bool {
+	ref, ok := e.(*ast.ColumnRef)
+	keys := src.KeyColumns()
+	return ok && len(keys) == 1 && keys[0].Name == ref.Name.Name
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkJoinSources applies ksqlDB's rules on what may be joined at all.
+func checkJoinSources(q *ast.Query, sides []JoinSide) error {
+	var kafka []string
+	for _, s := range sides {
+		if strings.EqualFold(s.Source.Value.Name, "KAFKA") {
+			kafka = append(kafka, s.Source.Name)
+		}
+	}
+	if len(kafka) > 0 {
+		return errorf(q.Pos, "Source(s) %s are using the 'KAFKA' value format. This format does not yet support JOIN.", strings.Join(kafka, ", "))
+	}
+	l := sides[0].Source
+	for _, s := range sides[1:] {
+		r := s.Source
+		lw, rw := l.Window.Type != "", r.Window.Type != ""
+		switch {
+		case lw != rw:
+			w, n := l, r
+			if rw {
+				w, n = r, l
+			}
+			return errorf(q.Pos, "Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, strings.ToUpper(w.Window.Type), n.Name)
+		case lw && (strings.EqualFold(l.Window.Type, "SESSION") != strings.EqualFold(r.Window.Type, "SESSION")):
+			return errorf(q.Pos, "Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", strings.ToUpper(l.Window.Type), strings.ToUpper(r.Window.Type))
+		}
+	}
+	return nil
+}
+
+// checkPartitioning decides which sides are repartitioned by their join
+// key and checks that the others are co-partitioned, as ksqlDB does: a
+// stream joined on another expression than its key is repartitioned, a
+// table never is.
+func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
+	j.KeyFormat = joinKeyFormat(sides)
+	var kept []*JoinSide
+	for i := range sides {
+		s := &sides[i]
+		if s.Rekeyed && s.Source.Window.Type != "" {
+			return errorf(ast.Pos{}, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
+		}
+		if s.Rekeyed && s.Table() {
+			return errorf(ast.Pos{}, "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column %s instead of %s", keyNames(s.Source), s.KeySQL)
+		}
+		if !s.Rekeyed && !strings.EqualFold(s.Source.Key.Name, j.KeyFormat.Name) {
+			// Its key is re-encoded in the join's format, so that equal
+			// keys meet.
+			s.Rekeyed = true
+		}
+		if !s.Rekeyed {
+			kept = append(kept, s)
+		}
+	}
+	if sides[0].Source.Window.Type != "" {
+		return errorf(ast.Pos{}, "Joins of windowed sources are not supported yet.")
+	}
+	j.Partitions = sides[0].Source.Partitions
+	if len(kept) > 0 {
+		j.Partitions = kept[0].Source.Partitions
+	}
+	for _, s := range kept[min(1, len(kept)):] {
+		if s.Source.Partitions != kept[0].Source.Partitions {
+			a, c := kept[0].Source, s.Source
+			return errorf(ast.Pos{}, "Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
+				a.Name, c.Name, a.Name, a.Partitions, c.Name, c.Partitions)
+		}
+	}
+	return nil
+}
+
+// joinKeyFormat is the format of a join's key: the left side's, or when
+// it has none (NONE) the first other side's that has one.
+func joinKeyFormat(sides []JoinSide) catalog.FormatInfo {
+	for _, s := range sides {
+		if !strings.EqualFold(s.Source.Key.Name, "NONE") && s.Source.Key.Name != "" {
+			return catalog.FormatInfo{Name: s.Source.Key.Name, Delimiter: s.Source.Key.Delimiter}
+		}
+	}
+	return catalog.FormatInfo{Name: "KAFKA"}
+}
+
+func keyNames(src *catalog.Source) string {
+	var names []string
+	for _, c := range src.KeyColumns() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// inputSchema is a source's row as queries see it: its columns, then
+// ROWTIME, ROWPARTITION and ROWOFFSET, then WINDOWSTART and WINDOWEND
+// for a windowed source.
+func inputSchema(src *catalog.Source) (*types.Schema, error) {
+	cols := append([]types.Column(nil), src.Schema.Columns()...)
+	cols = append(cols,
+		types.Column{Name: RowTime, Type: types.BigIntType},
+		types.Column{Name: RowPartition, Type: types.IntegerType},
+		types.Column{Name: RowOffset, Type: types.BigIntType})
+	if src.Window.Type != "" {
+		cols = append(cols, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
+	}
+	return types.NewSchema(cols...)
+}
+
+// joinedSource builds the source a join produces (see Join) and places
+// each side's columns in its row.
+func joinedSource(q *ast.Query, j *Join, keyType types.Type) (*catalog.Source, error) {
+	keyName := joinKeyName
+	if j.Synthetic {
+		keyName = syntheticKeyName(j.Sides)
+	}
+	cols := []types.Column{{Name: keyName, Type: keyType, Namespace: types.NamespaceKey}}
+	for i := range j.Sides {
+		s := &j.Sides[i]
+		s.Columns = len(cols)
+		for _, c := range s.Source.Schema.Columns() {
+			cols = append(cols, types.Column{Name: s.Alias + "_" + c.Name, Type: c.Type})
+		}
+	}
+	for i := range j.Sides {
+		s := &j.Sides[i]
+		s.Pseudo = len(cols)
+		for _, c := range s.Input.Columns()[s.Source.Schema.Len():] {
+			cols = append(cols, types.Column{Name: s.Alias + "_" + c.Name, Type: c.Type})
+		}
+	}
+	schema, err := types.NewSchema(cols...)
+	if err != nil {
+		return nil, errorf(q.Pos, "%s", strings.TrimPrefix(err.Error(), "types: "))
+	}
+	kind := catalog.Table
+	for _, s := range j.Sides {
+		if !s.Table() {
+			kind = catalog.Stream
+		}
+	}
+	left := j.Sides[0].Source
+	return &catalog.Source{Name: left.Name, Kind: kind, Topic: left.Topic, Schema: schema,
+		Key: j.KeyFormat, Value: catalog.FormatInfo{Name: left.Value.Name, Delimiter: left.Value.Delimiter}, Partitions: j.Partitions}, nil
+}
+
+// syntheticKeyName is ROWKEY, or ROWKEY_n when a side has a column of
+// that name.
+func syntheticKeyName(sides []JoinSide) string {
+	taken := func(n string) bool {
+		for _, s := range sides {
+			if _, ok := s.Source.Schema.Find(n); ok {
+				return true
+			}
+		}
+		return false
+	}
+	name := "ROWKEY"
+	for i := 1; taken(name); i++ {
+		name = fmt.Sprintf("ROWKEY_%d", i)
+	}
+	return name
+}
+
+// rewriteJoinQuery returns the query over the joined source: column
+// references renamed, unaliased columns named as ksqlDB names them (the
+// column's own name when no other side has one so named).
+func rewriteJoinQuery(q *ast.Query, sc *joinScope, joined *catalog.Source) (*ast.Query, error) {
+	rq := *q
+	rq.Joins = nil
+	rq.From = ast.Source{Pos: q.From.Pos, Name: ast.Ident{Pos: q.From.Pos, Name: joined.Name}}
+	rq.Select = make([]ast.SelectItem, len(q.Select))
+	var err error
+	for i, si := range q.Select {
+		rs := si
+		if si.Star && si.Expr == nil {
+			if si.Qualifier != nil {
+				if _, ok := sc.byAlias[si.Qualifier.Name]; !ok {
+					return nil, errorf(si.Qualifier.Pos, "'%s' is not a valid stream/table name or alias.", si.Qualifier.Name)
+				}
+			}
+			rq.Select[i] = rs
+			continue
+		}
+		if rs.Expr, err = sc.rewrite(si.Expr); err != nil {
+			return nil, err
+		}
+		if ref, ok := si.Expr.(*ast.ColumnRef); ok && si.Alias == nil && !si.Star {
+			if side, _ := sc.side(ref); side >= 0 {
+				name := ref.Name.Name
+				if !sc.unique(name) {
+					name = sc.sides[side].Alias + "_" + name
+				}
+				rs.Alias = &ast.Ident{Pos: si.Pos, Name: name}
+			}
+		}
+		rq.Select[i] = rs
+	}
+	if rq.Where, err = sc.rewrite(q.Where); err != nil {
+		return nil, err
+	}
+	if rq.Having, err = sc.rewrite(q.Having); err != nil {
+		return nil, err
+	}
+	for _, list := range []**ast.ExprList{&rq.GroupBy, &rq.PartitionBy} {
+		if *list == nil {
+			continue
+		}
+		l := &ast.ExprList{Pos: (*list).Pos}
+		for _, e := range (*list).Exprs {
+			x, err := sc.rewrite(e)
+			if err != nil {
+				return nil, err
+			}
+			l.Exprs = append(l.Exprs, x)
+		}
+		*list = l
+	}
+	return &rq, nil
+}
+
+// expandJoinStar expands * (every side) or ALIAS.* (one side) into the
+// joined source's columns.
+func (jb *joinBinding) expandStar(si ast.SelectItem) []item {
+	var out []item
+	if si.Qualifier == nil && jb.join.Synthetic {
+		// * includes the synthetic key, which a side's star does not.
+		name := jb.keyColumn
+		out = append(out, item{name: name, pos: si.Pos, fromStar: true, ast: &ast.ColumnRef{Pos: si.Pos, Name: ast.Ident{Pos: si.Pos, Name: name}}})
+	}
+	for _, s := range jb.join.Sides {
+		if si.Qualifier != nil && si.Qualifier.Name != s.Alias {
+			continue
+		}
+		for _, c := range s.Source.Schema.Columns() {
+			name := s.Alias + "_" + c.Name
+			out = append(out, item{name: name, pos: si.Pos, fromStar: true, ast: &ast.ColumnRef{Pos: si.Pos, Name: ast.Ident{Pos: si.Pos, Name: name}}})
+		}
+	}
+	return out
+}
+
+// bindOutputs decides a join's output key as ksqlDB does: the first
+// selected join column (any side's, when several are equal), or the
+// synthetic ROWKEY, which must then be selected.
+func (jb *joinBinding) bindOutputs(b *Binder, p *Query, items []item, env expr.Env, opts Options) error {
+	if !opts.Persistent {
+		return b.compileOutputs(p, nil, nil, items, env, opts)
+	}
+	keyCol := jb.keyColumn
+	names := jb.candidates
+	if jb.join.Synthetic {
+		names = []string{keyCol}
+	}
+	keyItem := -1
+	for pass := 0; pass < 2 && keyItem < 0; pass++ {
+		// Explicit items first, then those of a star.
+		for i, it := range items {
+			if it.fromStar != (pass == 1) {
+				continue
+			}
+			if ref, ok := it.ast.(*ast.ColumnRef); ok && containsString(names, ref.Name.Name) {
+				keyItem = i
+				break
+			}
+		}
+	}
+	if keyItem < 0 {
+		return jb.missingKey(opts.Sink, keyCol)
+	}
+	chosen := items[keyItem].ast.(*ast.ColumnRef).Name.Name
+	var dup []string
+	for _, it := range items {
+		if ref, ok := it.ast.(*ast.ColumnRef); ok && !it.fromStar && ref.Name.Name == chosen {
+			dup = append(dup, it.name)
+		}
+	}
+	if len(dup) > 1 {
+		sort.Strings(dup)
+		return errorf(items[keyItem].pos, "The projection contains a key column (%s) more than once, aliased as: %s.", types.QuoteIdentifier(chosen), joinAnd(dup))
+	}
+	var values []item
+	for i, it := range items {
+		if i != keyItem {
+			values = append(values, it)
+		}
+	}
+	if len(values) == 0 {
+		return errorf(items[keyItem].pos, "The projection contains no value columns.")
+	}
+	key := &ast.ColumnRef{Name: ast.Ident{Name: keyCol}}
+	return b.compileOutputs(p, []ast.Expr{key}, []string{items[keyItem].name}, values, env, opts)
+}
+
+func (jb *joinBinding) missingKey(sink, keyCol string) error {
+	if jb.join.Synthetic {
+		return errorf(ast.Pos{}, "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build %s must include the join expression %s in its projection (eg, SELECT %s...).\n%s was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased. ",
+			types.QuoteIdentifier(sink), keyCol, keyCol, keyCol)
+	}
+	what := "join expression"
+	if len(jb.candidateSQL) > 1 {
+		what = "join expressions"
+	}
+	return errorf(ast.Pos{}, "The query used to build %s must include the %s %s in its projection (eg, SELECT %s...).",
+		types.QuoteIdentifier(sink), what, strings.Join(jb.candidateSQL, " or "), jb.candidateSQL[0])
+}
