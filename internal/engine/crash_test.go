@@ -23,13 +23,28 @@ import (
 // random points, restarts it, and at the end compares the rollup's table
 // with the same rollup computed here.
 const (
-	engineCrashDirEnv    = "SLUICE_ENGINE_CRASH_DIR"    // set: this process is the child
-	engineCrashKillsEnv  = "SLUICE_ENGINE_CRASH_KILLS"  // default 50
-	engineCrashEventsEnv = "SLUICE_ENGINE_CRASH_EVENTS" // default 1,000,000
+	engineCrashDirEnv       = "SLUICE_ENGINE_CRASH_DIR"        // set: this process is the child
+	engineCrashQueryEnv     = "SLUICE_ENGINE_CRASH_QUERY"      // which of crashQueries the child runs
+	engineCrashKillsEnv     = "SLUICE_ENGINE_CRASH_KILLS"      // default 50
+	engineCrashEventsEnv    = "SLUICE_ENGINE_CRASH_EVENTS"     // default 1,000,000
+	engineCrashRatingsEnv   = "SLUICE_ENGINE_CRASH_RATINGS"    // default 200,000
+	engineCrashJoinKillsEnv = "SLUICE_ENGINE_CRASH_JOIN_KILLS" // default 30
 )
 
-const crashRollup = `CREATE STREAM events (user STRING KEY, g STRING, v INT) WITH (kafka_topic='events', value_format='JSON');
-CREATE TABLE roll AS SELECT g, COUNT(*) AS n, SUM(v) AS s FROM events WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 1 HOUR) GROUP BY g;`
+// crashQueries are the queries the child runs: the statements, the sink
+// they create and the topics the query reads.
+var crashQueries = map[string]struct {
+	sql, sink string
+	inputs    []string
+}{
+	"rollup": {`CREATE STREAM events (user STRING KEY, g STRING, v INT) WITH (kafka_topic='events', value_format='JSON');
+CREATE TABLE roll AS SELECT g, COUNT(*) AS n, SUM(v) AS s FROM events WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 1 HOUR) GROUP BY g;`,
+		"ROLL", []string{"events"}},
+	"join": {`CREATE TABLE customers (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='customers', value_format='JSON');
+CREATE STREAM ratings (rid STRING KEY, customer STRING, stars INT, i INT) WITH (kafka_topic='ratings', value_format='JSON');
+CREATE STREAM rated AS SELECT r.customer, r.i, r.stars, c.name FROM ratings r LEFT JOIN customers c ON r.customer = c.id;`,
+		"RATED", []string{"customers", "ratings"}},
+}
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
@@ -64,10 +79,11 @@ func TestEngineCrashChild(t *testing.T) {
 		fmt.Printf("error %v\n", err)
 		os.Exit(2)
 	}
-	if _, ok := e.Metastore().Source("ROLL"); !ok {
+	cq := crashQueries[os.Getenv(engineCrashQueryEnv)]
+	if _, ok := e.Metastore().Source(cq.sink); !ok {
 		sess := NewSession()
 		sess.Properties["auto.offset.reset"] = "earliest"
-		if _, err := e.Execute(ctx, sess, crashRollup); err != nil {
+		if _, err := e.Execute(ctx, sess, cq.sql); err != nil {
 			fmt.Printf("error %v\n", err)
 			os.Exit(2)
 		}
@@ -77,7 +93,7 @@ func TestEngineCrashChild(t *testing.T) {
 	defer tick.Stop()
 	for range tick.C {
 		done := true
-		for _, topic := range append([]string{"events"}, q.InternalTopics...) {
+		for _, topic := range append(append([]string(nil), cq.inputs...), q.InternalTopics...) {
 			info, err := e.Log().DescribeTopic(ctx, topic)
 			if err != nil {
 				fmt.Printf("error %v\n", err)
@@ -156,46 +172,7 @@ func TestEngineCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	run := func(killAfter int) bool {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestEngineCrashChild$", "-test.v")
-		cmd.Env = append(os.Environ(), engineCrashDirEnv+"="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		lines, done := 0, false
-		for sc.Scan() {
-			switch line := sc.Text(); {
-			case line == "done":
-				done = true
-			case line == "p":
-				lines++
-			case len(line) > 5 && line[:5] == "error":
-				t.Fatalf("child: %s", line)
-			}
-			if done || killAfter > 0 && lines >= killAfter {
-				break
-			}
-		}
-		if !done {
-			cmd.Process.Kill() // SIGKILL
-		}
-		cmd.Wait()
-		return done
-	}
-	finished, killed := false, 0
-	for ; killed < kills && !finished; killed++ {
-		finished = run(1 + rng.IntN(20))
-	}
-	for !finished {
-		finished = run(0)
-	}
+	killed := crashLoop(t, dir, "rollup", kills, 20)
 	t.Logf("%d events, the child killed %d times", events, killed)
 
 	// The table: the last row of each group and window. Each event adds
@@ -259,6 +236,53 @@ func TestEngineCrash(t *testing.T) {
 	}
 }
 
+// crashLoop runs query in child processes on dir, killing the first
+// kills of them at random points (after at most maxLines progress lines),
+// until one finishes; it returns how many it killed.
+func crashLoop(t *testing.T, dir, query string, kills, maxLines int) int {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	run := func(killAfter int) bool {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEngineCrashChild$", "-test.v")
+		cmd.Env = append(os.Environ(), engineCrashDirEnv+"="+dir, engineCrashQueryEnv+"="+query)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		lines, done := 0, false
+		for sc.Scan() {
+			switch line := sc.Text(); {
+			case line == "done":
+				done = true
+			case line == "p":
+				lines++
+			case len(line) > 5 && line[:5] == "error":
+				t.Fatalf("child: %s", line)
+			}
+			if done || killAfter > 0 && lines >= killAfter {
+				break
+			}
+		}
+		if !done {
+			cmd.Process.Kill() // SIGKILL
+		}
+		cmd.Wait()
+		return done
+	}
+	finished, killed := false, 0
+	for ; killed < kills && !finished; killed++ {
+		finished = run(1 + rng.IntN(maxLines))
+	}
+	for !finished {
+		finished = run(0)
+	}
+	return killed
+}
+
 // readTopic calls each with every record of topic, partition by partition.
 func readTopic(t *testing.T, l log.Log, topic string, each func(log.Record)) {
 	t.Helper()
@@ -283,4 +307,93 @@ func readTopic(t *testing.T, l log.Log, topic string, each func(log.Record)) {
 		}
 		r.Close()
 	}
+}
+
+// The join crash test runs a stream-table join in the child, killed at
+// random points as the rollup is: each rating must be in the output
+// once, with its customer's name or, when the rating reached the join
+// before its customer did, without one.
+func TestEngineJoinCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a child process many times")
+	}
+	kills, ratings := envInt(engineCrashJoinKillsEnv, 30), envInt(engineCrashRatingsEnv, 500_000)
+	if raceDetector {
+		kills, ratings = envInt(engineCrashJoinKillsEnv, 5), envInt(engineCrashRatingsEnv, 20_000)
+	}
+	const customers = 1000
+	dir := t.TempDir()
+	l, err := embedded.Open(embedded.Options{Dir: dir + "/log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	load := func(topic string, n int, rec func(i int) (key string, value []byte)) {
+		if err := l.CreateTopic(ctx, topic, log.TopicConfig{Partitions: 4}); err != nil {
+			t.Fatal(err)
+		}
+		batches := make([][]log.Record, 4)
+		for i := 0; i < n; i++ {
+			k, v := rec(i)
+			p := log.PartitionForKey([]byte(k), 4)
+			batches[p] = append(batches[p], log.Record{Key: []byte(k), Value: v, Timestamp: int64(i)})
+		}
+		for p, b := range batches {
+			for len(b) > 0 {
+				n := min(len(b), 5000)
+				if _, err := l.Append(ctx, topic, int32(p), b[:n]); err != nil {
+					t.Fatal(err)
+				}
+				b = b[n:]
+			}
+		}
+	}
+	load("customers", customers, func(i int) (string, []byte) {
+		return fmt.Sprintf("c%d", i), fmt.Appendf(nil, `{"name":"name%d"}`, i)
+	})
+	// Some ratings name customers the table does not have.
+	load("ratings", ratings, func(i int) (string, []byte) {
+		return fmt.Sprintf("r%d", i), fmt.Appendf(nil, `{"customer":"c%d","stars":%d,"i":%d}`, i*31%(customers+50), i%5+1, i)
+	})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	killed := crashLoop(t, dir, "join", kills, 4)
+	t.Logf("%d ratings, the child killed %d times", ratings, killed)
+
+	l, err = embedded.Open(embedded.Options{Dir: dir + "/log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	seen := make([]bool, ratings)
+	named := 0
+	readTopic(t, l, "RATED", func(rec log.Record) {
+		var v struct {
+			I     int
+			STARS int
+			NAME  *string
+		}
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.I < 0 || v.I >= ratings || seen[v.I] {
+			t.Fatalf("rating %d is in the output twice (or was never given)", v.I)
+		}
+		seen[v.I] = true
+		c := v.I * 31 % (customers + 50)
+		switch {
+		case v.NAME == nil:
+		case c >= customers || *v.NAME != fmt.Sprintf("name%d", c) || string(rec.Key) != fmt.Sprintf("c%d", c):
+			t.Fatalf("rating %d of customer c%d joined %q under key %q", v.I, c, *v.NAME, rec.Key)
+		default:
+			named++
+		}
+	})
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("rating %d is missing from the output", i)
+		}
+	}
+	t.Logf("%d of %d ratings found their customer", named, ratings)
 }

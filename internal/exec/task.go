@@ -247,10 +247,13 @@ func (t *Task) processBatch(recs []log.Record) error {
 }
 
 // Commit stores the task's input position, if it moved since the last
-// commit. The output of every record before it has been flushed.
+// commit. The output of every record before it has been flushed. A task
+// rebuilding its state commits nothing until it is past the position it
+// restores to: that position is already stored, and storing one before
+// it would make the next restart emit again what was emitted.
 func (t *Task) Commit(ctx context.Context) error {
 	pos := t.reader.Position()
-	if t.commit == nil || pos == t.committed {
+	if t.commit == nil || pos == t.committed || pos < t.restoreUntil {
 		return nil
 	}
 	outputs := t.outputPositions(pos)
