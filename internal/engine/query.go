@@ -211,7 +211,10 @@ func (e *Engine) addJoinTasks(ctx context.Context, q *persistentQuery, p *plan.Q
 		if side.Table() {
 			from = "earliest"
 		}
-		if err := e.addTasks(ctx, q, pl, side.Source.Topic, from, false, toJoin); err != nil {
+		// The left table of a foreign-key join remembers each row's
+		// foreign key: it rebuilds that from its source after a restart.
+		stateful := p.Join.ForeignKey && i == 0
+		if err := e.addTasks(ctx, q, pl, side.Source.Topic, from, stateful, toJoin); err != nil {
 			return err
 		}
 	}
@@ -243,8 +246,10 @@ func repartitions(p *plan.Query) bool {
 		return true
 	}
 	if p.Join != nil {
-		for _, s := range p.Join.Sides {
-			if s.Rekeyed {
+		for i, s := range p.Join.Sides {
+			// A foreign-key join routes its left rows by foreign key:
+			// that is the join itself, not a repartition of its input.
+			if s.Rekeyed && !(p.Join.ForeignKey && i == 0) {
 				return true
 			}
 		}

@@ -29,18 +29,19 @@ func NewJoinInput(queryID string, p *plan.Query, i int, fns *functions.Registry,
 		return nil, err
 	}
 	pl.stage, pl.joinSide = StageJoinInput, s
+	pl.joinFK = p.Join.ForeignKey && i == 0
 	return pl, nil
 }
 
 // JoinTopicSchema is the layout of side i's records in the join topic:
-// the join key, then whether the row was deleted (a table's tombstone),
-// the join key again (so that the second stage need not decode keys in
-// each side's key format) and the side's input row.
+// the join key, then what the record does (one of the join ops), the join
+// key again (so that the second stage need not decode keys in each side's
+// key format) and the side's input row.
 func JoinTopicSchema(p *plan.Query, i int) *types.Schema {
 	s := &p.Join.Sides[i]
 	cols := []types.Column{
 		{Name: "KEY", Type: s.Key.Type, Namespace: types.NamespaceKey},
-		{Name: "DELETED", Type: types.BooleanType},
+		{Name: "OP", Type: types.IntegerType},
 		{Name: "JOINKEY", Type: s.Key.Type},
 	}
 	for _, c := range s.Input.Columns() {
@@ -60,6 +61,14 @@ func JoinTopicFormats(p *plan.Query, i int) (key, value serde.Format, err error)
 	}
 	return key, sideFormat{side: byte(i), Format: serde.NewBinary(schema.Columns()[1:])}, nil
 }
+
+// What a join topic record does to its side's row.
+const (
+	opUpsert  = iota // a new row, or a stream's record
+	opDelete         // a table's row deleted
+	opUpdate         // a table's row changed
+	opRetract        // a left row of a foreign-key join moved to another foreign key
+)
 
 // sideFormat writes a join topic value: the side, then the row in the
 // binary format.
@@ -83,11 +92,23 @@ func (pl *Pipeline) joinInput(st *rowState, in types.Row, rec *log.Record, ts in
 		// A stream's null value is no row.
 		return nil
 	}
+	if pl.joinFK {
+		return pl.fkJoinInput(st, in, key, rec, ts, deleted, emit)
+	}
 	if key.IsNull() {
 		// A row without a join key joins nothing, as in ksqlDB.
 		return nil
 	}
-	out := append(st.out[:0], key, types.Bool(deleted), key)
+	op := opUpsert
+	if deleted {
+		op = opDelete
+	}
+	return pl.joinOut(st, op, key, in, ts, emit)
+}
+
+// joinOut writes a row to the join topic.
+func (pl *Pipeline) joinOut(st *rowState, op int, key types.Value, in types.Row, ts int64, emit func(*Out) error) error {
+	out := append(st.out[:0], key, types.Int(int32(op)), key)
 	out = append(out, in...)
 	st.out = out
 	return emit(&Out{Row: out, Time: ts})
@@ -100,6 +121,9 @@ type joinState struct {
 	sides  []sideRow // scratch: the rows of one result
 	before []sideRow // and of the result before a table changed
 	row    types.Row
+	// fkLeft holds a foreign-key join's left rows by foreign key, then by
+	// left key.
+	fkLeft map[string]map[string]sideRow
 }
 
 // sideRow is a side's row with its time; a nil row is an absent side.
@@ -153,14 +177,19 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the join topic: %v", err))
 		return nil
 	}
-	deleted, key, in := vals[0].Bool(), vals[1], vals[2:]
+	op, key, in := int(vals[0].Int()), vals[1], vals[2:]
+	deleted := op == opDelete
 	js.key = types.AppendBinary(js.key[:0], key)
 	ts := rec.Timestamp
 	res := *rec
 	res.Headers = nil // the join topic's are the join's own
 	rec = &res
+	if j.ForeignKey {
+		return pl.fkJoinRecord(st, side, op, in, rec, ts, emit)
+	}
+	keys := []types.Value{key}
 	out := func(rows []sideRow, ts int64) error {
-		return pl.rowOut(st, pl.joinedRow(st, key, rows, rec, ts), rec, ts, false, emit)
+		return pl.rowOut(st, pl.joinedRow(st, keys, rows, rec, ts), rec, ts, false, emit)
 	}
 	if t := js.tables[side]; t != nil {
 		if j.Sides[0].Table() {
@@ -198,7 +227,7 @@ func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideR
 	js := st.join
 	j := pl.Plan.Join
 	before, _ := js.tableJoin(j, string(js.key), js.before)
-	beforeOK := before && pl.passes(pl.joinedRow(st, key, js.before, rec, r.ts))
+	beforeOK := before && pl.passes(pl.joinedRow(st, []types.Value{key}, js.before, rec, r.ts))
 	t := js.tables[side]
 	if deleted {
 		delete(t, string(js.key))
@@ -209,13 +238,13 @@ func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideR
 	after, ts := js.tableJoin(j, string(js.key), js.sides)
 	ts = max(ts, r.ts)
 	if after {
-		row = pl.joinedRow(st, key, js.sides, rec, ts)
+		row = pl.joinedRow(st, []types.Value{key}, js.sides, rec, ts)
 		if pl.passes(row) {
 			return row, true, false
 		}
 	}
 	if beforeOK {
-		return pl.joinedRow(st, key, js.before, rec, ts), true, true
+		return pl.joinedRow(st, []types.Value{key}, js.before, rec, ts), true, true
 	}
 	return nil, false, false
 }
@@ -271,9 +300,9 @@ func (js *joinState) tableJoin(j *plan.Join, key string, sides []sideRow) (bool,
 	return true, ts
 }
 
-// joinedRow lays out one joined row (see plan.Join) in the task's scratch
-// row.
-func (pl *Pipeline) joinedRow(st *rowState, key types.Value, rows []sideRow, rec *log.Record, ts int64) types.Row {
+// joinedRow lays out one joined row (see plan.Join), with its key
+// columns, in the task's scratch row.
+func (pl *Pipeline) joinedRow(st *rowState, keys []types.Value, rows []sideRow, rec *log.Record, ts int64) types.Row {
 	j := pl.Plan.Join
 	n := pl.Plan.Input.Len()
 	row := st.join.row[:0]
@@ -281,7 +310,7 @@ func (pl *Pipeline) joinedRow(st *rowState, key types.Value, rows []sideRow, rec
 		row = append(row, types.Null())
 	}
 	st.join.row = row
-	row[0] = key
+	copy(row, keys)
 	for i := range j.Sides {
 		s := &j.Sides[i]
 		r := rows[i].row

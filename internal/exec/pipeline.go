@@ -56,6 +56,8 @@ type Pipeline struct {
 	// each side's rows in the second stage (see join.go).
 	joinSide    *plan.JoinSide
 	joinFormats []serde.Format
+	// joinFK: the side is the left table of a foreign-key join.
+	joinFK bool
 }
 
 // NewPipeline prepares a plan to run.
@@ -133,6 +135,9 @@ type rowState struct {
 	// sides' state of a join's second stage.
 	agg  *aggregator
 	join *joinState
+	// fk holds the foreign key of each left row of a foreign-key join's
+	// first stage, by left key (binary encodings).
+	fk map[string]string
 }
 
 // process turns one record into zero or more output rows, calling emit

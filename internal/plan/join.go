@@ -28,9 +28,15 @@ type Join struct {
 	// Partitions of the joined input: every side is read, or
 	// repartitioned, into this many partitions, co-partitioned by key.
 	Partitions int32
-	// KeyFormat is the format of the join key, in the join's internal
-	// topic and in its result: the left side's, as in ksqlDB.
+	// KeyFormat is the format of the join key in the join's internal
+	// topic and, but for a foreign-key join, in its result: the left
+	// side's, as in ksqlDB.
 	KeyFormat catalog.FormatInfo
+	// ForeignKey is set for a table-table join on a column of the left
+	// table that is the right table's primary key: the result is keyed
+	// by the left table's primary key, and each left row is routed to the
+	// right row of its foreign key.
+	ForeignKey bool
 }
 
 // JoinSide is one source of a join.
@@ -61,6 +67,8 @@ type JoinStep struct {
 	Type ast.JoinType
 	// Within bounds a stream-stream join; nil for the others.
 	Within *JoinWindow
+	// ForeignKey is set for a foreign-key table-table join (see Join).
+	ForeignKey bool
 }
 
 // JoinWindow is a stream-stream join's WITHIN and GRACE PERIOD, in
@@ -280,6 +288,10 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 			return nil, err
 		}
 		j.Steps = append(j.Steps, step)
+		j.ForeignKey = j.ForeignKey || step.ForeignKey
+		if i > 0 && j.ForeignKey {
+			return nil, errorf(jc.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", l.sql, r.sql)
+		}
 		if i > 0 && !containsString(keyExprs, l.canon) {
 			return nil, errorf(jc.On.Position(), "Joins on different keys in one query are not supported yet: %s is not the key of the joins before it. Join on the same key, or join in two queries.", l.sql)
 		}
@@ -296,13 +308,27 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 			candidates, candidateSQL = nil, nil
 		}
 	}
-	j.Synthetic = len(candidates) == 0
+	j.Synthetic = len(candidates) == 0 && !j.ForeignKey
 	if err := b.checkPartitioning(sc.sides, j); err != nil {
 		return nil, err
 	}
 	j.Sides = sc.sides
+	var keys []joinKey
+	switch {
+	case j.ForeignKey:
+		// The result is keyed by the left table's primary key.
+		left := sc.sides[0]
+		for i, c := range left.Source.KeyColumns() {
+			keys = append(keys, joinKey{column: fmt.Sprintf("%s_%d", joinKeyName, i), names: []string{left.Alias + "_" + c.Name}, sql: []string{c.Name}})
+		}
+	case j.Synthetic:
+		name := syntheticKeyName(sc.sides)
+		keys = []joinKey{{column: name, names: []string{name}, sql: []string{name}}}
+	default:
+		keys = []joinKey{{column: joinKeyName, names: candidates, sql: candidateSQL}}
+	}
 
-	joined, err := joinedSource(q, j, sc.sides[0].Key.Type)
+	joined, err := joinedSource(q, j, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -311,17 +337,24 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 		return nil, err
 	}
 	p := &Query{Source: joined, Limit: -1, Persistent: opts.Persistent, Emit: q.Emit, Join: j}
-	jb := &joinBinding{scope: sc, join: j, candidates: candidates, candidateSQL: candidateSQL, keyColumn: joined.Schema.Columns()[0].Name}
+	jb := &joinBinding{scope: sc, join: j, keys: keys}
 	return b.bindSource(rq, p, "", opts, jb)
 }
 
 // joinBinding carries what binding a join's select list needs.
 type joinBinding struct {
-	scope        *joinScope
-	join         *Join
-	candidates   []string
-	candidateSQL []string
-	keyColumn    string // the joined source's key column
+	scope *joinScope
+	join  *Join
+	keys  []joinKey
+}
+
+// joinKey is a key column of a join's result: the joined source's column
+// and the columns a query may select to name it (all equal to it), with
+// their SQL for messages.
+type joinKey struct {
+	column string
+	names  []string
+	sql    []string
 }
 
 // joinOperand is one side of a join criterion.
@@ -423,7 +456,13 @@ func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, join
 			return step, l, r, errorf(jc.On.Position(), "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
 		}
 		if !isKeyOf(bound[0], ls.Source) {
-			return step, l, r, errorf(jc.On.Position(), "Foreign-key table-table joins are not supported yet: %s is not the primary key of %s. Join on %s's primary key.", l.sql, ls.Alias, ls.Alias)
+			switch {
+			case right > 1:
+				return step, l, r, errorf(jc.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", l.sql, r.sql)
+			case jc.Type == ast.RightJoin || jc.Type == ast.FullJoin:
+				return step, l, r, errorf(jc.Pos, "%s on a foreign key is not supported", strings.TrimSuffix(jc.Type.String(), " JOIN")+" JOIN")
+			}
+			step.ForeignKey = true
 		}
 	}
 	return step, l, r, nil
@@ -524,13 +563,19 @@ func checkJoinSources(q *ast.Query, sides []JoinSide) error {
 // table never is.
 func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
 	j.KeyFormat = joinKeyFormat(sides)
+	if j.ForeignKey {
+		// Left rows go to the right row of their foreign key: the right
+		// table's partitions and key format decide where.
+		j.KeyFormat = sides[1].Source.Key
+		j.KeyFormat.WrapSingle = nil
+	}
 	var kept []*JoinSide
 	for i := range sides {
 		s := &sides[i]
 		if s.Rekeyed && s.Source.Window.Type != "" {
 			return errorf(ast.Pos{}, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
-		if s.Rekeyed && s.Table() {
+		if s.Rekeyed && s.Table() && !(j.ForeignKey && i == 0) {
 			return errorf(ast.Pos{}, "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column %s instead of %s", keyNames(s.Source), s.KeySQL)
 		}
 		if !s.Rekeyed && !strings.EqualFold(s.Source.Key.Name, j.KeyFormat.Name) {
@@ -595,12 +640,15 @@ func inputSchema(src *catalog.Source) (*types.Schema, error) {
 
 // joinedSource builds the source a join produces (see Join) and places
 // each side's columns in its row.
-func joinedSource(q *ast.Query, j *Join, keyType types.Type) (*catalog.Source, error) {
-	keyName := joinKeyName
-	if j.Synthetic {
-		keyName = syntheticKeyName(j.Sides)
+func joinedSource(q *ast.Query, j *Join, keys []joinKey) (*catalog.Source, error) {
+	var cols []types.Column
+	for i, k := range keys {
+		t := j.Sides[0].Key.Type
+		if j.ForeignKey {
+			t = j.Sides[0].Source.KeyColumns()[i].Type
+		}
+		cols = append(cols, types.Column{Name: k.column, Type: t, Namespace: types.NamespaceKey})
 	}
-	cols := []types.Column{{Name: keyName, Type: keyType, Namespace: types.NamespaceKey}}
 	for i := range j.Sides {
 		s := &j.Sides[i]
 		s.Columns = len(cols)
@@ -626,8 +674,12 @@ func joinedSource(q *ast.Query, j *Join, keyType types.Type) (*catalog.Source, e
 		}
 	}
 	left := j.Sides[0].Source
+	key := j.KeyFormat
+	if j.ForeignKey {
+		key = catalog.FormatInfo{Name: left.Key.Name, Delimiter: left.Key.Delimiter}
+	}
 	return &catalog.Source{Name: left.Name, Kind: kind, Topic: left.Topic, Schema: schema,
-		Key: j.KeyFormat, Value: catalog.FormatInfo{Name: left.Value.Name, Delimiter: left.Value.Delimiter}, Partitions: j.Partitions}, nil
+		Key: key, Value: catalog.FormatInfo{Name: left.Value.Name, Delimiter: left.Value.Delimiter}, Partitions: j.Partitions}, nil
 }
 
 // syntheticKeyName is ROWKEY, or ROWKEY_n when a side has a column of
@@ -711,7 +763,7 @@ func (jb *joinBinding) expandStar(si ast.SelectItem) []item {
 	var out []item
 	if si.Qualifier == nil && jb.join.Synthetic {
 		// * includes the synthetic key, which a side's star does not.
-		name := jb.keyColumn
+		name := jb.keys[0].column
 		out = append(out, item{name: name, pos: si.Pos, fromStar: true, ast: &ast.ColumnRef{Pos: si.Pos, Name: ast.Ident{Pos: si.Pos, Name: name}}})
 	}
 	for _, s := range jb.join.Sides {
@@ -726,67 +778,82 @@ func (jb *joinBinding) expandStar(si ast.SelectItem) []item {
 	return out
 }
 
-// bindOutputs decides a join's output key as ksqlDB does: the first
-// selected join column (any side's, when several are equal), or the
-// synthetic ROWKEY, which must then be selected.
+// bindOutputs decides a join's output key as ksqlDB does: each key
+// column is named by the first selected column equal to it (any side's
+// join column, explicit items before stars), or by the synthetic ROWKEY,
+// which must then be selected.
 func (jb *joinBinding) bindOutputs(b *Binder, p *Query, items []item, env expr.Env, opts Options) error {
 	if !opts.Persistent {
 		return b.compileOutputs(p, nil, nil, items, env, opts)
 	}
-	keyCol := jb.keyColumn
-	names := jb.candidates
-	if jb.join.Synthetic {
-		names = []string{keyCol}
-	}
-	keyItem := -1
-	for pass := 0; pass < 2 && keyItem < 0; pass++ {
-		// Explicit items first, then those of a star.
-		for i, it := range items {
-			if it.fromStar != (pass == 1) {
-				continue
-			}
-			if ref, ok := it.ast.(*ast.ColumnRef); ok && containsString(names, ref.Name.Name) {
-				keyItem = i
-				break
+	used := map[int]bool{}
+	var keyExprs []ast.Expr
+	var keyNames, missing []string
+	for _, k := range jb.keys {
+		keyItem := -1
+		for pass := 0; pass < 2 && keyItem < 0; pass++ {
+			for i, it := range items {
+				if ref, ok := it.ast.(*ast.ColumnRef); ok && it.fromStar == (pass == 1) && !used[i] && containsString(k.names, ref.Name.Name) {
+					keyItem = i
+					break
+				}
 			}
 		}
-	}
-	if keyItem < 0 {
-		return jb.missingKey(opts.Sink, keyCol)
-	}
-	chosen := items[keyItem].ast.(*ast.ColumnRef).Name.Name
-	var dup []string
-	for _, it := range items {
-		if ref, ok := it.ast.(*ast.ColumnRef); ok && !it.fromStar && ref.Name.Name == chosen {
-			dup = append(dup, it.name)
+		if keyItem < 0 {
+			missing = append(missing, k.sql...)
+			continue
 		}
+		chosen := items[keyItem].ast.(*ast.ColumnRef).Name.Name
+		var dup []string
+		for _, it := range items {
+			if ref, ok := it.ast.(*ast.ColumnRef); ok && !it.fromStar && ref.Name.Name == chosen {
+				dup = append(dup, it.name)
+			}
+		}
+		if len(dup) > 1 {
+			sort.Strings(dup)
+			return errorf(items[keyItem].pos, "The projection contains a key column (%s) more than once, aliased as: %s.", types.QuoteIdentifier(chosen), joinAnd(dup))
+		}
+		used[keyItem] = true
+		keyExprs = append(keyExprs, &ast.ColumnRef{Name: ast.Ident{Name: k.column}})
+		keyNames = append(keyNames, items[keyItem].name)
 	}
-	if len(dup) > 1 {
-		sort.Strings(dup)
-		return errorf(items[keyItem].pos, "The projection contains a key column (%s) more than once, aliased as: %s.", types.QuoteIdentifier(chosen), joinAnd(dup))
+	if len(missing) > 0 {
+		return jb.missingKey(opts.Sink, missing)
 	}
 	var values []item
 	for i, it := range items {
-		if i != keyItem {
+		if !used[i] {
 			values = append(values, it)
 		}
 	}
 	if len(values) == 0 {
-		return errorf(items[keyItem].pos, "The projection contains no value columns.")
+		return errorf(ast.Pos{}, "The projection contains no value columns.")
 	}
-	key := &ast.ColumnRef{Name: ast.Ident{Name: keyCol}}
-	return b.compileOutputs(p, []ast.Expr{key}, []string{items[keyItem].name}, values, env, opts)
+	return b.compileOutputs(p, keyExprs, keyNames, values, env, opts)
 }
 
-func (jb *joinBinding) missingKey(sink, keyCol string) error {
-	if jb.join.Synthetic {
+func (jb *joinBinding) missingKey(sink string, missing []string) error {
+	switch {
+	case jb.join.ForeignKey:
+		what, names := "column", make([]string, len(missing))
+		for i, m := range missing {
+			names[i] = types.QuoteIdentifier(m)
+		}
+		if len(missing) > 1 {
+			what = "columns"
+		}
+		return errorf(ast.Pos{}, "Primary key %s missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (%s). Missing %s: %s.",
+			what, types.QuoteIdentifier(jb.join.Sides[0].Source.Name), what, strings.Join(names, ", "))
+	case jb.join.Synthetic:
+		keyCol := missing[0]
 		return errorf(ast.Pos{}, "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build %s must include the join expression %s in its projection (eg, SELECT %s...).\n%s was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased. ",
 			types.QuoteIdentifier(sink), keyCol, keyCol, keyCol)
 	}
 	what := "join expression"
-	if len(jb.candidateSQL) > 1 {
+	if len(missing) > 1 {
 		what = "join expressions"
 	}
 	return errorf(ast.Pos{}, "The query used to build %s must include the %s %s in its projection (eg, SELECT %s...).",
-		types.QuoteIdentifier(sink), what, strings.Join(jb.candidateSQL, " or "), jb.candidateSQL[0])
+		types.QuoteIdentifier(sink), what, strings.Join(missing, " or "), missing[0])
 }

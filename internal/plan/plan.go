@@ -179,7 +179,11 @@ func explainJoin(b *strings.Builder, depth int, j *Join) {
 		if w := st.Within; w != nil {
 			win = fmt.Sprintf(" | Within: %d ms before, %d ms after, grace %d ms", w.Before, w.After, w.Grace)
 		}
-		line(depth, "JOIN ] | %s%s | Key: %s", st.Type, win, j.Sides[i+1].KeySQL)
+		fk := ""
+		if st.ForeignKey {
+			fk = " ON FOREIGN KEY " + j.Sides[0].KeySQL
+		}
+		line(depth, "JOIN ] | %s%s%s | Key: %s", st.Type, fk, win, j.Sides[i+1].KeySQL)
 		depth++
 		side(depth, &j.Sides[i+1])
 	}
