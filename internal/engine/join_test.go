@@ -217,3 +217,38 @@ CREATE TABLE order_names AS SELECT o.id, o.amount, c.name FROM orders o `+kind+`
 		})
 	}
 }
+
+// A join on several conditions keys its result by all of them: here a
+// stream of orders looks up a table keyed by region and product.
+func TestJoinOnSeveralConditions(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE TABLE prices (region STRING PRIMARY KEY, product STRING PRIMARY KEY, price INT) WITH (kafka_topic='prices', partitions=1, format='JSON');
+CREATE STREAM orders (id STRING KEY, region STRING, product STRING, qty INT) WITH (kafka_topic='orders', partitions=1, value_format='JSON');
+CREATE STREAM priced AS SELECT o.region, o.product, o.qty, p.price FROM orders o LEFT JOIN prices p ON o.region = p.region AND o.product = p.product;`)
+	for _, sql := range []string{
+		"INSERT INTO prices (region, product, price) VALUES ('eu', 'tea', 3);",
+		"INSERT INTO prices (region, product, price) VALUES ('us', 'tea', 4);",
+		"INSERT INTO orders (id, region, product, qty) VALUES ('o1', 'eu', 'tea', 1);",
+		"INSERT INTO orders (id, region, product, qty) VALUES ('o2', 'us', 'tea', 2);",
+		"INSERT INTO orders (id, region, product, qty) VALUES ('o3', 'eu', 'coffee', 3);",
+	} {
+		mustExec(t, e, nil, sql)
+		if err := e.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, r := range readAll(t, l, "PRICED") {
+		got = append(got, string(r.Key)+" "+string(r.Value))
+	}
+	want := []string{
+		`{"O_REGION":"eu","O_PRODUCT":"tea"} {"QTY":1,"PRICE":3}`,
+		`{"O_REGION":"us","O_PRODUCT":"tea"} {"QTY":2,"PRICE":4}`,
+		`{"O_REGION":"eu","O_PRODUCT":"coffee"} {"QTY":3,"PRICE":null}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -187,7 +187,7 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 	if j.ForeignKey {
 		return pl.fkJoinRecord(st, side, op, in, rec, ts, emit)
 	}
-	keys := []types.Value{key}
+	keys := pl.resultKey(key)
 	out := func(rows []sideRow, ts int64) error {
 		return pl.rowOut(st, pl.joinedRow(st, keys, rows, rec, ts), rec, ts, false, emit)
 	}
@@ -227,7 +227,7 @@ func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideR
 	js := st.join
 	j := pl.Plan.Join
 	before, _ := js.tableJoin(j, string(js.key), js.before)
-	beforeOK := before && pl.passes(pl.joinedRow(st, []types.Value{key}, js.before, rec, r.ts))
+	beforeOK := before && pl.passes(pl.joinedRow(st, pl.resultKey(key), js.before, rec, r.ts))
 	t := js.tables[side]
 	if deleted {
 		delete(t, string(js.key))
@@ -238,13 +238,13 @@ func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideR
 	after, ts := js.tableJoin(j, string(js.key), js.sides)
 	ts = max(ts, r.ts)
 	if after {
-		row = pl.joinedRow(st, []types.Value{key}, js.sides, rec, ts)
+		row = pl.joinedRow(st, pl.resultKey(key), js.sides, rec, ts)
 		if pl.passes(row) {
 			return row, true, false
 		}
 	}
 	if beforeOK {
-		return pl.joinedRow(st, []types.Value{key}, js.before, rec, ts), true, true
+		return pl.joinedRow(st, pl.resultKey(key), js.before, rec, ts), true, true
 	}
 	return nil, false, false
 }
@@ -298,6 +298,15 @@ func (js *joinState) tableJoin(j *plan.Join, key string, sides []sideRow) (bool,
 		}
 	}
 	return true, ts
+}
+
+// resultKey is the key columns of a join's result for a join key: the
+// key, or the fields of the STRUCT of a join on several conditions.
+func (pl *Pipeline) resultKey(key types.Value) []types.Value {
+	if pl.Plan.Join.Conditions > 1 && !key.IsNull() {
+		return key.Fields()
+	}
+	return []types.Value{key}
 }
 
 // joinedRow lays out one joined row (see plan.Join), with its key

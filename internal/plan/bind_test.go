@@ -52,6 +52,7 @@ func testCatalog(t *testing.T) *catalog.Metastore {
 	addSource("ACCOUNTS", catalog.Table, "ID STRING PRIMARY KEY, BALANCE DOUBLE, PLAN STRING", "KAFKA", 4)
 	addSource("PLANS", catalog.Table, "ID STRING PRIMARY KEY, PRICE INT", "KAFKA", 4)
 	addSource("SMALL", catalog.Table, "ID STRING PRIMARY KEY, V INT", "KAFKA", 2)
+	addSource("USERS2", catalog.Table, "ID STRING PRIMARY KEY, NAME STRING PRIMARY KEY, AGE INT", "JSON", 4)
 	return m
 }
 

@@ -37,6 +37,10 @@ type Join struct {
 	// by the left table's primary key, and each left row is routed to the
 	// right row of its foreign key.
 	ForeignKey bool
+	// Conditions is the number of equalities of a join on several: its
+	// sides' keys are STRUCTs of their expressions (K0, K1, ...), and its
+	// result has a key column per equality.
+	Conditions int
 }
 
 // JoinSide is one source of a join.
@@ -281,12 +285,29 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 	j := &Join{}
 	var candidates []string // key columns: ALIAS_COLUMN
 	var candidateSQL []string
-	var keyExprs []string // canonical join key expressions seen, for n-way joins
+	var keyExprs []string    // canonical join key expressions seen, for n-way joins
+	var conditions []joinKey // of a join on several conditions
 	for i, jc := range q.Joins {
-		step, l, r, err := b.bindJoinStep(sc, i, jc)
+		step, lops, rops, err := b.bindJoinStep(sc, i, jc)
 		if err != nil {
 			return nil, err
 		}
+		if len(lops) > 1 {
+			for c := range lops {
+				k := joinKey{column: fmt.Sprintf("%s_%d", joinKeyName, c)}
+				for _, o := range []joinOperand{lops[c], rops[c]} {
+					if o.column != "" {
+						k.names, k.sql = append(k.names, o.column), append(k.sql, o.sql)
+					}
+				}
+				if len(k.names) == 0 {
+					return nil, errorf(jc.On.Position(), "Invalid join condition: in a join on several conditions, each compares a column of one side. Got %s = %s.", lops[c].sql, rops[c].sql)
+				}
+				conditions = append(conditions, k)
+			}
+			j.Conditions = len(lops)
+		}
+		l, r := lops[0], rops[0]
 		j.Steps = append(j.Steps, step)
 		j.ForeignKey = j.ForeignKey || step.ForeignKey
 		if i > 0 && j.ForeignKey {
@@ -308,13 +329,15 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 			candidates, candidateSQL = nil, nil
 		}
 	}
-	j.Synthetic = len(candidates) == 0 && !j.ForeignKey
+	j.Synthetic = len(candidates) == 0 && !j.ForeignKey && j.Conditions < 2
 	if err := b.checkPartitioning(sc.sides, j); err != nil {
 		return nil, err
 	}
 	j.Sides = sc.sides
 	var keys []joinKey
 	switch {
+	case j.Conditions > 1:
+		keys = conditions
 	case j.ForeignKey:
 		// The result is keyed by the left table's primary key.
 		left := sc.sides[0]
@@ -366,55 +389,78 @@ type joinOperand struct {
 }
 
 // bindJoinStep checks one JOIN clause and sets the join keys of its sides.
-func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, joinOperand, joinOperand, error) {
+func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, []joinOperand, []joinOperand, error) {
 	step := JoinStep{Type: jc.Type}
-	var l, r joinOperand
-	eq, ok := jc.On.(*ast.Binary)
-	if !ok || eq.Op != ast.Eq {
-		if bin, isBin := jc.On.(*ast.Binary); isBin && bin.Op == ast.And {
-			return step, l, r, errorf(jc.On.Position(), "Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", jc.On)
+	var conds []*ast.Binary
+	var flatten func(e ast.Expr) bool
+	flatten = func(e ast.Expr) bool {
+		bin, ok := e.(*ast.Binary)
+		switch {
+		case ok && bin.Op == ast.And:
+			return flatten(bin.L) && flatten(bin.R)
+		case ok && bin.Op == ast.Eq:
+			conds = append(conds, bin)
+			return true
 		}
-		return step, l, r, errorf(jc.On.Position(), "Unsupported join expression: %s. A join is on one equality of an expression of each side.", jc.On)
+		return false
+	}
+	if !flatten(jc.On) {
+		return step, nil, nil, errorf(jc.On.Position(), "Unsupported join expression: %s. A join is on equalities of an expression of each side, joined by AND.", jc.On)
+	}
+	if len(conds) > 1 && i > 0 {
+		return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: joins on several conditions are supported in a join of two sources only. Got %s.", jc.On)
 	}
 	right := i + 1
-	operands := [2]ast.Expr{eq.L, eq.R}
-	var bound [2]ast.Expr
-	var sides [2]int
-	for k, e := range operands {
-		x, side, err := sc.onSide(e)
+	var lops, rops []joinOperand
+	var lexprs, rexprs []ast.Expr
+	left := -1
+	for _, eq := range conds {
+		operands := [2]ast.Expr{eq.L, eq.R}
+		var bound [2]ast.Expr
+		var sides [2]int
+		for k, e := range operands {
+			x, side, err := sc.onSide(e)
+			if err != nil {
+				return step, nil, nil, err
+			}
+			if side < 0 {
+				return step, nil, nil, errorf(e.Position(), "Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", e, jc.On)
+			}
+			bound[k], sides[k] = x, side
+		}
+		if sides[0] == right {
+			bound[0], bound[1] = bound[1], bound[0]
+			sides[0], sides[1] = sides[1], sides[0]
+		}
+		if sides[1] != right || sides[0] >= right || left >= 0 && sides[0] != left {
+			return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: %s must compare an expression of %s with one of the sources before it.", jc.On, sc.sides[right].Alias)
+		}
+		left = sides[0]
+		l, r := operand(sc, left, bound[0]), operand(sc, right, bound[1])
+		lc, err := b.compileOn(bound[0], &sc.sides[left])
 		if err != nil {
-			return step, l, r, err
+			return step, nil, nil, err
 		}
-		if side < 0 {
-			return step, l, r, errorf(e.Position(), "Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", e, jc.On)
+		rc, err := b.compileOn(bound[1], &sc.sides[right])
+		if err != nil {
+			return step, nil, nil, err
 		}
-		bound[k], sides[k] = x, side
+		if !lc.Type.Equal(rc.Type) {
+			return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", l.sql, lc.Type, r.sql, rc.Type)
+		}
+		lops, rops = append(lops, l), append(rops, r)
+		lexprs, rexprs = append(lexprs, bound[0]), append(rexprs, bound[1])
 	}
-	if sides[0] == right {
-		bound[0], bound[1] = bound[1], bound[0]
-		sides[0], sides[1] = sides[1], sides[0]
+	ls, rs := &sc.sides[left], &sc.sides[right]
+	if err := b.setJoinKey(ls, lexprs, lops); err != nil {
+		return step, nil, nil, err
 	}
-	if sides[1] != right || sides[0] >= right {
-		return step, l, r, errorf(jc.On.Position(), "Invalid join condition: %s must compare an expression of %s with one of the sources before it.", jc.On, sc.sides[right].Alias)
+	if err := b.setJoinKey(rs, rexprs, rops); err != nil {
+		return step, nil, nil, err
 	}
-	ls, rs := &sc.sides[sides[0]], &sc.sides[right]
-	lc, err := expr.Compile(bound[0], expr.Env{Schema: ls.Input, Functions: b.Functions, CustomTypes: b.Meta.Type})
-	if err != nil {
-		return step, l, r, err
-	}
-	rc, err := expr.Compile(bound[1], expr.Env{Schema: rs.Input, Functions: b.Functions, CustomTypes: b.Meta.Type})
-	if err != nil {
-		return step, l, r, err
-	}
-	l = operand(sc, sides[0], bound[0])
-	r = operand(sc, right, bound[1])
-	if !lc.Type.Equal(rc.Type) {
-		return step, l, r, errorf(jc.On.Position(), "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", l.sql, lc.Type, r.sql, rc.Type)
-	}
-	if ls.Key == nil {
-		ls.Key, ls.KeySQL, ls.Rekeyed = lc, l.sql, !isKeyOf(bound[0], ls.Source)
-	}
-	rs.Key, rs.KeySQL, rs.Rekeyed = rc, r.sql, !isKeyOf(bound[1], rs.Source)
+	l, r := lops[0], rops[0]
+	eq := conds[0]
+	bound := [2]ast.Expr{lexprs[0], rexprs[0]}
 
 	leftTable := true
 	for k := 0; k < right; k++ {
@@ -426,10 +472,10 @@ func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, join
 	switch {
 	case !leftTable && !rs.Table():
 		if jc.Within == nil {
-			return step, l, r, errorf(jc.Pos, "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
+			return step, nil, nil, errorf(jc.Pos, "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
 		}
 		if true {
-			return step, l, r, errorf(jc.Pos, "Stream-stream joins are not supported yet: join a stream to a table.")
+			return step, nil, nil, errorf(jc.Pos, "Stream-stream joins are not supported yet: join a stream to a table.")
 		}
 		step.Within = &JoinWindow{Before: durationMillis(jc.Within.Before), After: durationMillis(jc.Within.After), Grace: DefaultGrace}
 		if g := jc.Within.Grace; g != nil {
@@ -437,35 +483,79 @@ func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, join
 		}
 	case !leftTable && rs.Table():
 		if jc.Within != nil {
-			return step, l, r, errorf(jc.Within.Pos, "A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
+			return step, nil, nil, errorf(jc.Within.Pos, "A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
 		}
 		if jc.Type == ast.RightJoin || jc.Type == ast.FullJoin {
-			return step, l, r, errorf(jc.Pos, "Invalid join type: %s join not supported for Stream-Table join. Got %s.", joinKindName(jc.Type), desc())
+			return step, nil, nil, errorf(jc.Pos, "Invalid join type: %s join not supported for Stream-Table join. Got %s.", joinKindName(jc.Type), desc())
 		}
 	case leftTable && !rs.Table():
-		return step, l, r, errorf(jc.Pos, "Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s.", desc())
+		return step, nil, nil, errorf(jc.Pos, "Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s.", desc())
 	default:
 		if jc.Within != nil {
-			return step, l, r, errorf(jc.Within.Pos, "A window definition was provided for a Table-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
+			return step, nil, nil, errorf(jc.Within.Pos, "A window definition was provided for a Table-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
+		}
+		if len(conds) > 1 {
+			break // setJoinKey checked that both are joined on their keys
 		}
 		if !isKeyOf(bound[1], rs.Source) {
 			got := l.sql + " = " + r.sql
 			if sideOf(sc, eq.L) == right {
 				got = r.sql + " = " + l.sql
 			}
-			return step, l, r, errorf(jc.On.Position(), "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
+			return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
 		}
 		if !isKeyOf(bound[0], ls.Source) {
 			switch {
 			case right > 1:
-				return step, l, r, errorf(jc.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", l.sql, r.sql)
+				return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", l.sql, r.sql)
 			case jc.Type == ast.RightJoin || jc.Type == ast.FullJoin:
-				return step, l, r, errorf(jc.Pos, "%s on a foreign key is not supported", strings.TrimSuffix(jc.Type.String(), " JOIN")+" JOIN")
+				return step, nil, nil, errorf(jc.Pos, "%s on a foreign key is not supported", strings.TrimSuffix(jc.Type.String(), " JOIN")+" JOIN")
 			}
 			step.ForeignKey = true
 		}
 	}
-	return step, l, r, nil
+	return step, lops, rops, nil
+}
+
+// compileOn compiles a side's join expression against its row.
+func (b *Binder) compileOn(e ast.Expr, s *JoinSide) (*expr.Compiled, error) {
+	return expr.Compile(e, expr.Env{Schema: s.Input, Functions: b.Functions, CustomTypes: b.Meta.Type})
+}
+
+// setJoinKey sets a side's join key: its one expression, or a STRUCT of
+// them for a join on several conditions, whose sides are then always
+// repartitioned by it. A side that already has one keeps it (the left
+// side of the second join of three).
+func (b *Binder) setJoinKey(s *JoinSide, exprs []ast.Expr, ops []joinOperand) error {
+	if s.Key != nil {
+		return nil
+	}
+	if len(exprs) == 1 {
+		c, err := b.compileOn(exprs[0], s)
+		s.Key, s.KeySQL, s.Rekeyed = c, ops[0].sql, !isKeyOf(exprs[0], s.Source)
+		return err
+	}
+	ctor := &ast.StructCtor{}
+	sqls := make([]string, len(exprs))
+	keyCols := map[string]bool{}
+	for i, e := range exprs {
+		ctor.Fields = append(ctor.Fields, ast.FieldValue{Name: ast.Ident{Name: fmt.Sprintf("K%d", i)}, Value: e})
+		sqls[i] = ops[i].sql
+		if ref, ok := e.(*ast.ColumnRef); ok {
+			if i, found := s.Source.Schema.Find(ref.Name.Name); found && i < s.Source.Schema.KeyLen() {
+				keyCols[ref.Name.Name] = true
+			}
+		}
+	}
+	c, err := b.compileOn(ctor, s)
+	if err != nil {
+		return err
+	}
+	s.Key, s.KeySQL, s.Rekeyed = c, "("+strings.Join(sqls, ", ")+")", true
+	if s.Table() && (len(keyCols) != s.Source.Schema.KeyLen() || len(exprs) != len(keyCols)) {
+		return errorf(ast.Pos{}, "Invalid join condition: a table is joined on its primary key: %s is not %s's.", s.KeySQL, s.Alias)
+	}
+	return nil
 }
 
 func operand(sc *joinScope, side int, e ast.Expr) joinOperand {
@@ -563,6 +653,10 @@ func checkJoinSources(q *ast.Query, sides []JoinSide) error {
 // table never is.
 func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
 	j.KeyFormat = joinKeyFormat(sides)
+	if j.Conditions > 1 {
+		// A STRUCT of the keys, which JSON writes.
+		j.KeyFormat = catalog.FormatInfo{Name: "JSON"}
+	}
 	if j.ForeignKey {
 		// Left rows go to the right row of their foreign key: the right
 		// table's partitions and key format decide where.
@@ -575,7 +669,7 @@ func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
 		if s.Rekeyed && s.Source.Window.Type != "" {
 			return errorf(ast.Pos{}, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
-		if s.Rekeyed && s.Table() && !(j.ForeignKey && i == 0) {
+		if s.Rekeyed && s.Table() && !(j.ForeignKey && i == 0) && j.Conditions < 2 {
 			return errorf(ast.Pos{}, "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column %s instead of %s", keyNames(s.Source), s.KeySQL)
 		}
 		if !s.Rekeyed && !strings.EqualFold(s.Source.Key.Name, j.KeyFormat.Name) {
@@ -644,8 +738,11 @@ func joinedSource(q *ast.Query, j *Join, keys []joinKey) (*catalog.Source, error
 	var cols []types.Column
 	for i, k := range keys {
 		t := j.Sides[0].Key.Type
-		if j.ForeignKey {
+		switch {
+		case j.ForeignKey:
 			t = j.Sides[0].Source.KeyColumns()[i].Type
+		case j.Conditions > 1:
+			t = t.Fields()[i].Type
 		}
 		cols = append(cols, types.Column{Name: k.column, Type: t, Namespace: types.NamespaceKey})
 	}
