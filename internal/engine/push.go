@@ -10,6 +10,7 @@ import (
 	"github.com/sluicedata/sluice/internal/catalog"
 	"github.com/sluicedata/sluice/internal/exec"
 	"github.com/sluicedata/sluice/internal/log"
+	"github.com/sluicedata/sluice/internal/log/memlog"
 	"github.com/sluicedata/sluice/internal/plan"
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/sql/parser"
@@ -82,10 +83,10 @@ func (e *Engine) push(sess *Session, text string, s *ast.Query) (*Stream, error)
 	if err != nil {
 		return nil, err
 	}
-	if p.Join != nil {
-		return nil, stmtErrorf(s.Pos, "Push queries over a join are not supported yet: create a stream or table of the join with CREATE ... AS SELECT, then query it.")
-	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(p.Source.Name), e.nextPush.Add(1))
+	if p.Join != nil {
+		return e.pushJoin(sess, id, p)
+	}
 	pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, exec.NewStats(e.clock))
 	if err != nil {
 		return nil, err
@@ -113,29 +114,109 @@ func (e *Engine) push(sess *Session, text string, s *ast.Query) (*Stream, error)
 			// One set of groups for all partitions.
 			t.ShareGroups(first)
 		}
-		tq.wg.Add(1)
-		go func() {
-			defer tq.wg.Done()
-			defer t.Close()
-			for {
-				if err := t.Step(ctx); err != nil {
-					if ctx.Err() == nil {
-						select {
-						case tq.failed <- err:
-						default:
-						}
-					}
-					return
-				}
-			}
-		}()
+		tq.run(ctx, t)
 	}
-	e.transient.Store(id, tq)
+	return e.startTransient(tq, p, rows), nil
+}
+
+// run steps the task until the query stops; its first failure ends the
+// query's stream.
+func (tq *transientQuery) run(ctx context.Context, t *exec.Task) {
+	tq.wg.Add(1)
+	go func() {
+		defer tq.wg.Done()
+		defer t.Close()
+		for {
+			if err := t.Step(ctx); err != nil {
+				if ctx.Err() == nil {
+					select {
+					case tq.failed <- err:
+					default:
+					}
+				}
+				return
+			}
+		}
+	}()
+}
+
+// startTransient registers a running transient query and returns its
+// stream of rows.
+func (e *Engine) startTransient(tq *transientQuery, p *plan.Query, rows <-chan exec.Result) *Stream {
+	e.transient.Store(tq.id, tq)
 	cols := make([]Column, p.Output.Len())
 	for i, c := range p.Output.Columns() {
 		cols[i] = Column{Name: c.Name, Type: c.Type, Key: isSourceKeyRef(p, i)}
 	}
-	return e.stream(id, cols, false, p.Limit, rows, tq), nil
+	return e.stream(tq.id, cols, false, p.Limit, rows, tq)
+}
+
+// pushJoin runs a transient join as a persistent one runs (see
+// addJoinTasks), with its join topic in memory: nothing of it outlives
+// the query.
+func (e *Engine) pushJoin(sess *Session, id string, p *plan.Query) (*Stream, error) {
+	ctx, cancel := context.WithCancel(e.ctx)
+	joins := memlog.New()
+	tq := &transientQuery{id: id, failed: make(chan error, 1)}
+	tq.cancel = func() {
+		cancel()
+		go func() { tq.wg.Wait(); joins.Close() }()
+	}
+	const topic = "join"
+	if err := joins.CreateTopic(ctx, topic, log.TopicConfig{Partitions: 1}); err != nil {
+		cancel()
+		return nil, err
+	}
+	stats := exec.NewStats(e.clock)
+	var tasks []*exec.Task
+	fail := func(err error) (*Stream, error) {
+		for _, t := range tasks {
+			t.Close()
+		}
+		tq.stop()
+		return nil, err
+	}
+	for i, side := range p.Join.Sides {
+		pl, err := exec.NewJoinInput(id, p, i, e.functions, e.proclog, stats)
+		if err != nil {
+			return fail(err)
+		}
+		key, value, err := exec.JoinTopicFormats(p, i)
+		if err != nil {
+			return fail(err)
+		}
+		reset := e.offsetReset(sess)
+		if side.Table() {
+			reset = "earliest"
+		}
+		offsets, err := e.startOffsets(ctx, id, side.Source.Topic, reset)
+		if err != nil {
+			return fail(err)
+		}
+		for part, off := range offsets {
+			r, err := e.log.OpenReader(ctx, side.Source.Topic, int32(part), off)
+			if err != nil {
+				return fail(err)
+			}
+			sink := exec.NewTopicSink(joins, topic, 1, exec.JoinTopicSchema(p, i), key, value, nil, pl)
+			tasks = append(tasks, exec.NewTask(pl, r, sink, nil))
+		}
+	}
+	second, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
+	if err != nil {
+		return fail(err)
+	}
+	second.SetJoinStage()
+	r, err := joins.OpenReader(ctx, topic, 0, 0)
+	if err != nil {
+		return fail(err)
+	}
+	rows := make(chan exec.Result, 256)
+	tasks = append(tasks, exec.NewTask(second, r, exec.NewChanSink(ctx, rows, p.Source.Kind == catalog.Table), nil))
+	for _, t := range tasks {
+		tq.run(ctx, t)
+	}
+	return e.startTransient(tq, p, rows), nil
 }
 
 // isSourceKeyRef tells whether output column i is a source key column

@@ -911,6 +911,10 @@ func (jb *joinBinding) bindOutputs(b *Binder, p *Query, items []item, env expr.E
 			sort.Strings(dup)
 			return errorf(items[keyItem].pos, "The projection contains a key column (%s) more than once, aliased as: %s.", types.QuoteIdentifier(chosen), joinAnd(dup))
 		}
+		if t := p.Source.Schema.Columns()[len(keyExprs)].Type; hasMap(t) {
+			return errorf(items[keyItem].pos, "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: %s. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.",
+				types.QuoteIdentifier(k.names[0]), t)
+		}
 		used[keyItem] = true
 		keyExprs = append(keyExprs, &ast.ColumnRef{Name: ast.Ident{Name: k.column}})
 		keyNames = append(keyNames, items[keyItem].name)
