@@ -33,7 +33,7 @@ CREATE STREAM enriched AS SELECT r.customer, r.rid, r.stars, c.name FROM ratings
 		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO customers (id, name) VALUES ('c%d', 'name%d');", i, i))
 	}
 	// The table's rows are in the join's topic before any rating.
-	follow(t, e.Log(), joinTopic(q.ID), 40)
+	follow(t, e.Log(), joinTopic(q.ID, 0), 40)
 	insertRatings := func(from, to int) {
 		for i := from; i < to; i++ {
 			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO ratings (rid, customer, stars) VALUES ('r%d', 'c%d', %d);", i, i%50, i%5))
@@ -288,6 +288,127 @@ INSERT INTO customers (id, name) VALUES ('c1', 'Ada');`)
 				t.Fatalf("rating joined %v", row.Values)
 			}
 			return
+		}
+	}
+}
+
+// Joins on different keys run in stages, each repartitioning the result
+// of the one before: two foreign-key joins of an orders table follow
+// random changes of all three tables.
+func TestTwoForeignKeyJoins(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE TABLE orders (id INT PRIMARY KEY, customer INT, product INT) WITH (kafka_topic='orders', partitions=1, value_format='JSON');
+CREATE TABLE customers (id INT PRIMARY KEY, name STRING) WITH (kafka_topic='customers', partitions=1, value_format='JSON');
+CREATE TABLE products (id INT PRIMARY KEY, price INT) WITH (kafka_topic='products', partitions=1, value_format='JSON');
+CREATE TABLE order_lines AS SELECT o.id, c.name, p.price FROM orders o JOIN customers c ON o.customer = c.id LEFT JOIN products p ON o.product = p.id;`)
+	type order struct{ customer, product int }
+	orders, customers, products := map[int]order{}, map[int]string{}, map[int]int{}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 600; i++ {
+		k := rng.IntN(8)
+		switch rng.IntN(7) {
+		case 0, 1:
+			o := order{rng.IntN(6), rng.IntN(6)}
+			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO orders (id, customer, product) VALUES (%d, %d, %d);", k, o.customer, o.product))
+			orders[k] = o
+		case 2:
+			if _, err := l.Append(t.Context(), "orders", 0, tombstone(k)); err != nil {
+				t.Fatal(err)
+			}
+			delete(orders, k)
+		case 3:
+			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO customers (id, name) VALUES (%d, 'n%d');", k%6, i))
+			customers[k%6] = fmt.Sprintf("n%d", i)
+		case 4:
+			if _, err := l.Append(t.Context(), "customers", 0, tombstone(k%6)); err != nil {
+				t.Fatal(err)
+			}
+			delete(customers, k%6)
+		case 5:
+			mustExec(t, e, nil, fmt.Sprintf("INSERT INTO products (id, price) VALUES (%d, %d);", k%6, i))
+			products[k%6] = i
+		case 6:
+			if _, err := l.Append(t.Context(), "products", 0, tombstone(k%6)); err != nil {
+				t.Fatal(err)
+			}
+			delete(products, k%6)
+		}
+		if err := e.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]string{}
+	for _, r := range readAll(t, l, "ORDER_LINES") {
+		if r.Value == nil {
+			delete(got, string(r.Key))
+		} else {
+			got[string(r.Key)] = string(r.Value)
+		}
+	}
+	want := map[string]string{}
+	for k, o := range orders {
+		name, ok := customers[o.customer]
+		if !ok {
+			continue
+		}
+		price := "null"
+		if p, ok := products[o.product]; ok {
+			price = fmt.Sprint(p)
+		}
+		want[string(intKey(k))] = fmt.Sprintf(`{"NAME":"%s","PRICE":%s}`, name, price)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("result:\n%v\nwant:\n%v", got, want)
+	}
+	if q := e.Queries()[0]; len(q.InternalTopics) != 2 {
+		t.Fatalf("internal topics %v, want a join topic per stage", q.InternalTopics)
+	}
+}
+
+// A stream joined to two tables on two of its columns goes through two
+// stages; each event is joined once, with both tables.
+func TestStreamJoinedOnTwoKeys(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', partitions=1, value_format='JSON');
+CREATE TABLE pages (id STRING PRIMARY KEY, title STRING) WITH (kafka_topic='pages', partitions=1, value_format='JSON');
+CREATE STREAM visits (vid STRING KEY, user STRING, page STRING) WITH (kafka_topic='visits', partitions=1, value_format='JSON');
+CREATE STREAM named_visits AS SELECT v.page, v.vid, u.name, p.title FROM visits v LEFT JOIN users u ON v.user = u.id LEFT JOIN pages p ON v.page = p.id;`)
+	for i := 0; i < 5; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO users (id, name) VALUES ('u%d', 'user%d');", i, i))
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO pages (id, title) VALUES ('p%d', 'page%d');", i, i))
+	}
+	if err := e.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO visits (vid, user, page) VALUES ('v%d', 'u%d', 'p%d');", i, i%7, i%6))
+	}
+	if err := e.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, l, "NAMED_VISITS")
+	if len(recs) != 40 {
+		t.Fatalf("%d joined visits, want 40", len(recs))
+	}
+	for _, r := range recs {
+		var v struct {
+			VID         string
+			NAME, TITLE *string
+		}
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		var i int
+		fmt.Sscanf(v.VID, "v%d", &i)
+		wantName, wantTitle := fmt.Sprintf("user%d", i%7), fmt.Sprintf("page%d", i%6)
+		if string(r.Key) != fmt.Sprintf("p%d", i%6) ||
+			(i%7 < 5) != (v.NAME != nil) || v.NAME != nil && *v.NAME != wantName ||
+			(i%6 < 5) != (v.TITLE != nil) || v.TITLE != nil && *v.TITLE != wantTitle {
+			t.Fatalf("visit %s: key %s, %s", v.VID, r.Key, r.Value)
 		}
 	}
 }

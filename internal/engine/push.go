@@ -162,10 +162,13 @@ func (e *Engine) pushJoin(sess *Session, id string, p *plan.Query) (*Stream, err
 		cancel()
 		go func() { tq.wg.Wait(); joins.Close() }()
 	}
-	const topic = "join"
-	if err := joins.CreateTopic(ctx, topic, log.TopicConfig{Partitions: 1}); err != nil {
-		cancel()
-		return nil, err
+	stages := p.Join.Stages
+	topic := func(k int) string { return fmt.Sprintf("join-%d", k) }
+	for k := range stages {
+		if err := joins.CreateTopic(ctx, topic(k), log.TopicConfig{Partitions: 1}); err != nil {
+			cancel()
+			return nil, err
+		}
 	}
 	stats := exec.NewStats(e.clock)
 	var tasks []*exec.Task
@@ -198,21 +201,31 @@ func (e *Engine) pushJoin(sess *Session, id string, p *plan.Query) (*Stream, err
 			if err != nil {
 				return fail(err)
 			}
-			sink := exec.NewTopicSink(joins, topic, 1, exec.JoinTopicSchema(p, i), key, value, nil, pl)
+			sink := exec.NewTopicSink(joins, topic(p.Join.StageOf(i)), 1, exec.JoinTopicSchema(p, i), key, value, nil, pl)
 			tasks = append(tasks, exec.NewTask(pl, r, sink, nil))
 		}
 	}
-	second, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
-	if err != nil {
-		return fail(err)
-	}
-	second.SetJoinStage()
-	r, err := joins.OpenReader(ctx, topic, 0, 0)
-	if err != nil {
-		return fail(err)
-	}
 	rows := make(chan exec.Result, 256)
-	tasks = append(tasks, exec.NewTask(second, r, exec.NewChanSink(ctx, rows, p.Source.Kind == catalog.Table), nil))
+	for k := range stages {
+		pl, err := exec.NewPipeline(id, p, e.functions, e.proclog, stats)
+		if err != nil {
+			return fail(err)
+		}
+		pl.SetJoinStage(k)
+		var sink exec.Sink = exec.NewChanSink(ctx, rows, p.Source.Kind == catalog.Table)
+		if k < len(stages)-1 {
+			key, value, err := exec.IntermediateFormats(p, k+1)
+			if err != nil {
+				return fail(err)
+			}
+			sink = exec.NewTopicSink(joins, topic(k+1), 1, exec.IntermediateSchema(p, k+1), key, value, nil, pl)
+		}
+		r, err := joins.OpenReader(ctx, topic(k), 0, 0)
+		if err != nil {
+			return fail(err)
+		}
+		tasks = append(tasks, exec.NewTask(pl, r, sink, nil))
+	}
 	for _, t := range tasks {
 		tq.run(ctx, t)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/sluicedata/sluice/internal/functions"
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/plan"
+	"github.com/sluicedata/sluice/internal/serde"
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/sql/parser"
 	"github.com/sluicedata/sluice/internal/state"
@@ -177,19 +178,33 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 }
 
 // addJoinTasks adds the tasks of a join (see exec.NewJoinInput): one per
-// partition of each side, writing the join topic, and one per partition
-// of the join topic, joining. A table side is read from its start, so
-// that a stream joins the whole table.
+// partition of each side, writing its stage's join topic, and for each
+// stage one per partition of its join topic, joining and writing to the
+// next stage's topic, or, for the last, to the sink. A table side is read
+// from its start, so that a stream joins the whole table.
 func (e *Engine) addJoinTasks(ctx context.Context, q *persistentQuery, p *plan.Query, reset string, toSink func(*exec.Pipeline) exec.Sink) error {
-	topic := joinTopic(q.id)
-	parts := p.Join.Partitions
-	if e.manual || parts < 1 {
-		parts = 1
+	stages := p.Join.Stages
+	topics := make([]string, len(stages))
+	parts := make([]int32, len(stages))
+	for k, st := range stages {
+		topics[k], parts[k] = joinTopic(q.id, k), st.Partitions
+		if e.manual || parts[k] < 1 {
+			parts[k] = 1
+		}
+		if err := e.log.CreateTopic(ctx, topics[k], log.TopicConfig{Partitions: parts[k], Configs: map[string]string{log.ConfigRetentionMs: "-1"}}); err != nil && !errors.Is(err, log.ErrTopicExists) {
+			return asStmtError(err)
+		}
+		q.internalTopics = append(q.internalTopics, topics[k])
 	}
-	if err := e.log.CreateTopic(ctx, topic, log.TopicConfig{Partitions: parts, Configs: map[string]string{log.ConfigRetentionMs: "-1"}}); err != nil && !errors.Is(err, log.ErrTopicExists) {
-		return asStmtError(err)
+	toTopic := func(k int, schema *types.Schema, key, value serde.Format) func(*exec.Pipeline) exec.Sink {
+		return func(pl *exec.Pipeline) exec.Sink {
+			out := exec.NewTopicSink(e.log, topics[k], parts[k], schema, key, value, nil, pl)
+			if e.manual {
+				out.KeepOrder()
+			}
+			return out
+		}
 	}
-	q.internalTopics = append(q.internalTopics, topic)
 	for i, side := range p.Join.Sides {
 		pl, err := exec.NewJoinInput(q.id, p, i, e.functions, e.proclog, q.stats)
 		if err != nil {
@@ -199,31 +214,36 @@ func (e *Engine) addJoinTasks(ctx context.Context, q *persistentQuery, p *plan.Q
 		if err != nil {
 			return asStmtError(err)
 		}
-		schema := exec.JoinTopicSchema(p, i)
-		toJoin := func(pl *exec.Pipeline) exec.Sink {
-			out := exec.NewTopicSink(e.log, topic, parts, schema, key, value, nil, pl)
-			if e.manual {
-				out.KeepOrder()
-			}
-			return out
-		}
 		from := reset
 		if side.Table() {
 			from = "earliest"
 		}
 		// The left table of a foreign-key join remembers each row's
 		// foreign key: it rebuilds that from its source after a restart.
-		stateful := p.Join.ForeignKey && i == 0
-		if err := e.addTasks(ctx, q, pl, side.Source.Topic, from, stateful, toJoin); err != nil {
+		stateful := i == 0 && stages[0].ForeignKey
+		if err := e.addTasks(ctx, q, pl, side.Source.Topic, from, stateful, toTopic(p.Join.StageOf(i), exec.JoinTopicSchema(p, i), key, value)); err != nil {
 			return err
 		}
 	}
-	second, err := exec.NewPipeline(q.id, p, e.functions, e.proclog, q.stats)
-	if err != nil {
-		return asStmtError(err)
+	for k := range stages {
+		pl, err := exec.NewPipeline(q.id, p, e.functions, e.proclog, q.stats)
+		if err != nil {
+			return asStmtError(err)
+		}
+		pl.SetJoinStage(k)
+		sink := toSink
+		if k < len(stages)-1 {
+			key, value, err := exec.IntermediateFormats(p, k+1)
+			if err != nil {
+				return asStmtError(err)
+			}
+			sink = toTopic(k+1, exec.IntermediateSchema(p, k+1), key, value)
+		}
+		if err := e.addTasks(ctx, q, pl, topics[k], "earliest", true, sink); err != nil {
+			return err
+		}
 	}
-	second.SetJoinStage()
-	return e.addTasks(ctx, q, second, topic, "earliest", true, toSink)
+	return nil
 }
 
 // sourceNames are the sources a query reads: its source, or each side of
@@ -246,10 +266,13 @@ func repartitions(p *plan.Query) bool {
 		return true
 	}
 	if p.Join != nil {
+		if len(p.Join.Stages) > 1 {
+			return true
+		}
 		for i, s := range p.Join.Sides {
 			// A foreign-key join routes its left rows by foreign key:
 			// that is the join itself, not a repartition of its input.
-			if s.Rekeyed && !(p.Join.ForeignKey && i == 0) {
+			if s.Rekeyed && !(p.Join.Stages[0].ForeignKey && i == 0) {
 				return true
 			}
 		}
@@ -257,8 +280,13 @@ func repartitions(p *plan.Query) bool {
 	return false
 }
 
-// joinTopic names a join query's internal topic.
-func joinTopic(queryID string) string { return "_sluice-" + queryID + "-join" }
+// joinTopic names the internal topic of stage k of a join query.
+func joinTopic(queryID string, k int) string {
+	if k == 0 {
+		return "_sluice-" + queryID + "-join"
+	}
+	return fmt.Sprintf("_sluice-%s-join-%d", queryID, k+1)
+}
 
 // lateTopic names the topic of a windowed query's late records.
 func lateTopic(queryID string) string { return "sluice-" + queryID + "-late-records" }

@@ -8,11 +8,12 @@ import (
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// A foreign-key join (see plan.Join.ForeignKey) keys its result by the
-// left table's key. Its first stage routes each left row to the
-// partition of its foreign key and, when the row moves to another foreign
-// key or is deleted, tells the partition of the previous one. Its second
-// stage keeps the right table by key and the left rows by foreign key,
+// A foreign-key join stage (see plan.JoinStage) keys its result by its
+// left input's key. What writes its left input (the left table's first
+// step, or the stage before) routes each left row to the partition of its
+// foreign key and, when the row moves to another foreign key or is
+// deleted, tells the partition of the previous one. The stage keeps the
+// right table by key and the left rows by foreign key,
 // and emits as Kafka Streams does: a left change emits its row's join (an
 // inner join emits nothing for a new row without a match, a tombstone
 // for a changed one), a right change emits the join of every left row
@@ -21,30 +22,44 @@ import (
 // fkJoinInput is the first stage for the left table of a foreign-key
 // join; fk is the row's foreign key.
 func (pl *Pipeline) fkJoinInput(st *rowState, in types.Row, fk types.Value, rec *log.Record, ts int64, deleted bool, emit func(*Out) error) error {
+	return pl.fkRoute(st, in, in[:pl.keys], fk, pl.joinSide.Key.Type, ts, deleted, emit)
+}
+
+// fkForward routes a stage's result to the next stage, a foreign-key join
+// whose left input it is, keyed by the result's key.
+func (pl *Pipeline) fkForward(st *rowState, row types.Row, fk types.Value, ts int64, deleted bool, emit func(*Out) error) error {
+	next := &pl.Plan.Join.Stages[pl.joinAt+1]
+	return pl.fkRoute(st, row, row[:pl.Plan.Source.Schema.KeyLen()], fk, next.Key.Type, ts, deleted, emit)
+}
+
+// fkRoute writes a left row of key lk and foreign key fk (of type t) to
+// its foreign key's partition, after telling the partition of its
+// previous foreign key that it left.
+func (pl *Pipeline) fkRoute(st *rowState, in, lk types.Row, fk types.Value, t types.Type, ts int64, deleted bool, emit func(*Out) error) error {
 	if st.fk == nil {
 		st.fk = map[string]string{}
 	}
-	var lk []byte
-	for _, v := range in[:pl.keys] {
-		lk = types.AppendBinary(lk, v)
+	var lkb []byte
+	for _, v := range lk {
+		lkb = types.AppendBinary(lkb, v)
 	}
-	old, existed := st.fk[string(lk)]
+	old, existed := st.fk[string(lkb)]
 	if deleted {
 		if !existed {
 			return nil
 		}
-		delete(st.fk, string(lk))
-		prev, _, _ := types.ReadBinary([]byte(old), pl.joinSide.Key.Type)
+		delete(st.fk, string(lkb))
+		prev, _, _ := types.ReadBinary([]byte(old), t)
 		return pl.joinOut(st, opDelete, prev, in, ts, emit)
 	}
 	enc := string(types.AppendBinary(nil, fk))
 	if existed && old != enc {
-		prev, _, _ := types.ReadBinary([]byte(old), pl.joinSide.Key.Type)
+		prev, _, _ := types.ReadBinary([]byte(old), t)
 		if err := pl.joinOut(st, opRetract, prev, in, ts, emit); err != nil {
 			return err
 		}
 	}
-	st.fk[string(lk)] = enc
+	st.fk[string(lkb)] = enc
 	op := opUpsert
 	if existed {
 		op = opUpdate
@@ -52,23 +67,31 @@ func (pl *Pipeline) fkJoinInput(st *rowState, in types.Row, fk types.Value, rec 
 	return pl.joinOut(st, op, fk, in, ts, emit)
 }
 
-// fkJoinRecord is the second stage of a foreign-key join: in is a row of
-// side (0 left, 1 right) whose join key is in st.join.key.
+// fkJoinRecord runs a foreign-key join stage: in is a row of side (the
+// stage's left input, or its right table) whose join key is in
+// st.join.key.
 func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, rec *log.Record, ts int64, emit func(*Out) error) error {
 	js := st.join
+	stage := pl.joinStage()
+	left, right := stage.First, stage.First+1
 	fk := string(js.key)
+	// The left key: the left table's, or the previous stage's result's.
 	nk := pl.Plan.Join.Sides[0].Source.Schema.KeyLen()
-	inner := pl.Plan.Join.Steps[0].Type == ast.InnerJoin
+	if pl.joinAt > 0 {
+		nk = pl.Plan.Source.Schema.KeyLen()
+	}
+	inner := pl.Plan.Join.Steps[stage.First].Type == ast.InnerJoin
 	emitRow := func(l types.Row, r *sideRow, ts int64) error {
-		js.sides[0], js.sides[1] = sideRow{row: l}, sideRow{}
+		clear(js.sides)
+		js.sides[left] = sideRow{row: l}
 		if r != nil {
-			js.sides[1] = *r
+			js.sides[right] = *r
 		}
 		tombstone := r == nil && inner
-		return pl.rowOut(st, pl.joinedRow(st, l[:nk], js.sides, rec, ts), rec, ts, tombstone, emit)
+		return pl.joinResult(st, pl.joinedRow(st, l[:nk], js.sides, rec, ts), rec, ts, tombstone, emit)
 	}
-	if side == 1 {
-		t := js.tables[1]
+	if side == right {
+		t := js.tables[right]
 		if op == opDelete {
 			delete(t, fk)
 		} else {
@@ -83,11 +106,11 @@ func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, rec *
 		}
 		slices.Sort(keys)
 		for _, lk := range keys {
-			var right *sideRow
+			var rr *sideRow
 			if ok {
-				right = &r
+				rr = &r
 			}
-			if err := emitRow(lefts[lk].row, right, ts); err != nil {
+			if err := emitRow(lefts[lk].row, rr, ts); err != nil {
 				return err
 			}
 		}
@@ -103,9 +126,12 @@ func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, rec *
 		delete(lefts, string(lk))
 		return nil
 	case opDelete:
-		delete(lefts, string(lk))
+		// The tombstone carries the deleted row, whose key the next stage
+		// may read.
 		clear(js.sides)
-		return pl.rowOut(st, pl.joinedRow(st, in[:nk], js.sides, rec, ts), rec, ts, true, emit)
+		js.sides[left] = lefts[string(lk)]
+		delete(lefts, string(lk))
+		return pl.joinResult(st, pl.joinedRow(st, in[:nk], js.sides, rec, ts), rec, ts, true, emit)
 	}
 	if lefts == nil {
 		if js.fkLeft == nil {
@@ -115,7 +141,7 @@ func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, rec *
 		js.fkLeft[fk] = lefts
 	}
 	lefts[string(lk)] = sideRow{row: append(types.Row(nil), in...), ts: ts}
-	if r, ok := js.tables[1][fk]; ok {
+	if r, ok := js.tables[right][fk]; ok {
 		return emitRow(in, &r, ts)
 	}
 	if !inner || op == opUpdate {

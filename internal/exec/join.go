@@ -11,14 +11,17 @@ import (
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// A join runs in two stages around an internal topic of its query, the
-// join topic. The first stage, one pipeline per side, reads the side's
-// source and writes each row to the join topic keyed by its join key (a
-// side already keyed by it keeps its records' partitions), with its side
-// in the value's first byte. The second stage, one task per partition of
-// the join topic, reads the sides' rows in the order they were written
-// and joins them. The topic makes that order durable, so that a task that
-// restarts and reads it again repeats exactly what it did.
+// A join runs around internal topics of its query, one per stage of the
+// join (see plan.JoinStage), its join topics. A first step, one pipeline
+// per side, reads the side's source and writes each row to its stage's
+// join topic keyed by its join key (a side already keyed by it keeps its
+// records' partitions), with its side in the value's first byte. Then
+// each stage, one task per partition of its join topic, reads the rows in
+// the order they were written and joins them; a stage but the last
+// writes its results to the next stage's join topic, keyed by that
+// stage's key, as its left input (side byte intermediateSide). The topics
+// make the order durable, so that a task that restarts and reads its
+// topic again repeats exactly what it did.
 
 // NewJoinInput prepares the first stage of a join for side i of p.
 func NewJoinInput(queryID string, p *plan.Query, i int, fns *functions.Registry, plog *ProcessingLog, stats *Stats) (*Pipeline, error) {
@@ -29,7 +32,7 @@ func NewJoinInput(queryID string, p *plan.Query, i int, fns *functions.Registry,
 		return nil, err
 	}
 	pl.stage, pl.joinSide = StageJoinInput, s
-	pl.joinFK = p.Join.ForeignKey && i == 0
+	pl.joinFK = i == 0 && p.Join.Stages[0].ForeignKey
 	return pl, nil
 }
 
@@ -50,16 +53,47 @@ func JoinTopicSchema(p *plan.Query, i int) *types.Schema {
 	return types.MustSchema(cols...)
 }
 
-// JoinTopicFormats returns the formats side i writes the join topic in:
-// every side writes its key in the join's key format, so that equal keys
-// meet in the same partition (a side already in that format and keyed by
-// its join key keeps its records' partitions).
+// JoinTopicFormats returns the formats side i writes its stage's join
+// topic in: every input writes its key in the stage's key format, so that
+// equal keys meet in the same partition (a side already in that format
+// and keyed by its join key keeps its records' partitions).
 func JoinTopicFormats(p *plan.Query, i int) (key, value serde.Format, err error) {
 	schema := JoinTopicSchema(p, i)
-	if key, err = p.Join.KeyFormat.New(schema.Columns()[:1]); err != nil {
+	st := p.Join.Stages[p.Join.StageOf(i)]
+	if key, err = st.KeyFormat.New(schema.Columns()[:1]); err != nil {
 		return nil, nil, err
 	}
 	return key, sideFormat{side: byte(i), Format: serde.NewBinary(schema.Columns()[1:])}, nil
+}
+
+// intermediateSide marks, in a stage's join topic, the rows of the
+// previous stage's result.
+const intermediateSide = 255
+
+// IntermediateSchema is the layout of the previous stage's results in
+// the join topic of stage k > 0: as a side's (see JoinTopicSchema), with
+// the joined row (the plan's Input) as the row.
+func IntermediateSchema(p *plan.Query, k int) *types.Schema {
+	t := p.Join.Stages[k].Key.Type
+	cols := []types.Column{
+		{Name: "KEY", Type: t, Namespace: types.NamespaceKey},
+		{Name: "OP", Type: types.IntegerType},
+		{Name: "JOINKEY", Type: t},
+	}
+	for _, c := range p.Input.Columns() {
+		cols = append(cols, types.Column{Name: "C_" + c.Name, Type: c.Type})
+	}
+	return types.MustSchema(cols...)
+}
+
+// IntermediateFormats returns the formats stage k-1 writes its results
+// to stage k's join topic in.
+func IntermediateFormats(p *plan.Query, k int) (key, value serde.Format, err error) {
+	schema := IntermediateSchema(p, k)
+	if key, err = p.Join.Stages[k].KeyFormat.New(schema.Columns()[:1]); err != nil {
+		return nil, nil, err
+	}
+	return key, sideFormat{side: intermediateSide, Format: serde.NewBinary(schema.Columns()[1:])}, nil
 }
 
 // What a join topic record does to its side's row.
@@ -114,11 +148,13 @@ func (pl *Pipeline) joinOut(st *rowState, op int, key types.Value, in types.Row,
 	return emit(&Out{Row: out, Time: ts})
 }
 
-// joinState is a join task's state: each table side's rows by key.
+// joinState is a join task's state: each table input's rows by key (the
+// left input's under Stages[k].First), and the buffers of a
+// stream-stream join.
 type joinState struct {
 	tables []map[string]sideRow
 	key    []byte
-	sides  []sideRow // scratch: the rows of one result
+	sides  []sideRow // scratch: the rows of one result, by side
 	before []sideRow // and of the result before a table changed
 	row    types.Row
 	// fkLeft holds a foreign-key join's left rows by foreign key, then by
@@ -126,15 +162,21 @@ type joinState struct {
 	fkLeft map[string]map[string]sideRow
 }
 
-// sideRow is a side's row with its time; a nil row is an absent side.
+// sideRow is an input's row with its time; a nil row is an absent input.
+// A later stage's left input's row is the previous stage's joined row.
 type sideRow struct {
 	row types.Row
 	ts  int64
 }
 
-func newJoinState(j *plan.Join) *joinState {
-	js := &joinState{tables: make([]map[string]sideRow, len(j.Sides)), sides: make([]sideRow, len(j.Sides)), before: make([]sideRow, len(j.Sides))}
-	for i := range j.Sides {
+func (pl *Pipeline) newJoinState() *joinState {
+	j, st := pl.Plan.Join, pl.joinStage()
+	n := len(j.Sides)
+	js := &joinState{tables: make([]map[string]sideRow, n), sides: make([]sideRow, n), before: make([]sideRow, n)}
+	if j.LeftTable(pl.joinAt) {
+		js.tables[st.First] = map[string]sideRow{}
+	}
+	for i := st.First + 1; i <= st.Last+1; i++ {
 		if j.Sides[i].Table() {
 			js.tables[i] = map[string]sideRow{}
 		}
@@ -142,27 +184,50 @@ func newJoinState(j *plan.Join) *joinState {
 	return js
 }
 
-// SetJoinStage makes a pipeline over a join's result its second stage,
-// which reads the join topic.
-func (pl *Pipeline) SetJoinStage() {
-	pl.stage = StageJoin
-	for i := range pl.Plan.Join.Sides {
-		schema := JoinTopicSchema(pl.Plan, i)
-		pl.joinFormats = append(pl.joinFormats, serde.NewBinary(schema.Columns()[1:]))
+// joinStage is the stage the pipeline runs.
+func (pl *Pipeline) joinStage() *plan.JoinStage { return &pl.Plan.Join.Stages[pl.joinAt] }
+
+// lastStage reports whether the pipeline runs the join's last stage,
+// whose results go through the rest of the plan.
+func (pl *Pipeline) lastStage() bool { return pl.joinAt == len(pl.Plan.Join.Stages)-1 }
+
+// SetJoinStage makes a pipeline over a join's result run stage k, which
+// reads the stage's join topic.
+func (pl *Pipeline) SetJoinStage(k int) {
+	pl.stage, pl.joinAt = StageJoin, k
+	pl.joinFormats = make([]serde.Format, len(pl.Plan.Join.Sides))
+	st := pl.joinStage()
+	for i := st.First + 1; i <= st.Last+1; i++ {
+		pl.joinFormats[i] = serde.NewBinary(JoinTopicSchema(pl.Plan, i).Columns()[1:])
+	}
+	if k == 0 {
+		pl.joinFormats[0] = serde.NewBinary(JoinTopicSchema(pl.Plan, 0).Columns()[1:])
+	} else {
+		pl.joinLeft = serde.NewBinary(IntermediateSchema(pl.Plan, k).Columns()[1:])
 	}
 }
 
-// joinRecord is the second stage: it joins a row of the join topic with
-// the state of the other sides and projects the results.
+// joinRecord runs a stage of a join: it joins a row of its join topic
+// with the state of the other inputs.
 func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) error) error {
-	j := pl.Plan.Join
-	if len(rec.Value) == 0 || int(rec.Value[0]) >= len(j.Sides) {
+	j, stage := pl.Plan.Join, pl.joinStage()
+	if len(rec.Value) == 0 {
 		pl.fail(rec, "deserialization", "Failed to read the join topic: a record without its side")
 		return nil
 	}
-	side := int(rec.Value[0])
+	side, format := int(rec.Value[0]), serde.Format(nil)
+	switch {
+	case side == intermediateSide && pl.joinLeft != nil:
+		side, format = stage.First, pl.joinLeft
+	case side < len(pl.joinFormats):
+		format = pl.joinFormats[side]
+	}
+	if format == nil {
+		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the join topic: a record of side %d, which stage %d does not read", rec.Value[0], pl.joinAt))
+		return nil
+	}
 	if st.join == nil {
-		st.join = newJoinState(j)
+		st.join = pl.newJoinState()
 	}
 	js := st.join
 	data := rec.Value[1:]
@@ -171,7 +236,7 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 		// record, which the reader reuses.
 		data = append([]byte(nil), data...)
 	}
-	vals, err := pl.joinFormats[side].Decode(st.exp[:0], data)
+	vals, err := format.Decode(st.exp[:0], data)
 	st.exp = vals
 	if err != nil {
 		pl.fail(rec, "deserialization", fmt.Sprintf("Failed to read the join topic: %v", err))
@@ -184,20 +249,20 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 	res := *rec
 	res.Headers = nil // the join topic's are the join's own
 	rec = &res
-	if j.ForeignKey {
+	if stage.ForeignKey {
 		return pl.fkJoinRecord(st, side, op, in, rec, ts, emit)
 	}
 	keys := pl.resultKey(key)
 	out := func(rows []sideRow, ts int64) error {
-		return pl.rowOut(st, pl.joinedRow(st, keys, rows, rec, ts), rec, ts, false, emit)
+		return pl.joinResult(st, pl.joinedRow(st, keys, rows, rec, ts), rec, ts, false, emit)
 	}
 	if t := js.tables[side]; t != nil {
-		if j.Sides[0].Table() {
+		if j.LeftTable(pl.joinAt) {
 			row, ok, tombstone := pl.tableUpdate(st, side, key, sideRow{row: in, ts: ts}, deleted, rec)
 			if !ok {
 				return nil
 			}
-			return pl.project(st, row, rec, row[len(row)-3].BigInt(), tombstone, emit)
+			return pl.joinResult(st, row, rec, row[len(row)-3].BigInt(), tombstone, emit)
 		}
 		// A stream-table join changes the table and emits nothing.
 		if deleted {
@@ -208,15 +273,44 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 		return nil
 	}
 	// A stream row looks up each table in turn.
-	js.sides[0] = sideRow{row: in, ts: ts}
-	for i, step := range j.Steps {
+	clear(js.sides)
+	js.sides[stage.First] = sideRow{row: in, ts: ts}
+	for i := stage.First; i <= stage.Last; i++ {
 		r, ok := js.tables[i+1][string(js.key)]
-		if !ok && step.Type == ast.InnerJoin {
+		if !ok && j.Steps[i].Type == ast.InnerJoin {
 			return nil
 		}
 		js.sides[i+1] = r
 	}
 	return out(js.sides, ts)
+}
+
+// joinResult sends a stage's result on: the last stage's through the
+// rest of the plan, another's to the next stage's join topic.
+func (pl *Pipeline) joinResult(st *rowState, row types.Row, rec *log.Record, ts int64, tombstone bool, emit func(*Out) error) error {
+	if pl.lastStage() {
+		if tombstone {
+			return pl.project(st, row, rec, ts, true, emit)
+		}
+		return pl.rowOut(st, row, rec, ts, false, emit)
+	}
+	next := &pl.Plan.Join.Stages[pl.joinAt+1]
+	key, err := next.Key.Eval(row)
+	if err != nil {
+		pl.fail(rec, "processing", "Error in JOIN ON expression: "+err.Error())
+		return nil
+	}
+	if next.ForeignKey {
+		return pl.fkForward(st, row, key, ts, tombstone, emit)
+	}
+	if key.IsNull() {
+		return nil
+	}
+	op := opUpsert
+	if tombstone {
+		op = opDelete
+	}
+	return pl.joinOut(st, op, key, row, ts, emit)
 }
 
 // tableUpdate applies a change of a table side of a table-table join and
@@ -226,7 +320,7 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideRow, deleted bool, rec *log.Record) (row types.Row, ok, tombstone bool) {
 	js := st.join
 	j := pl.Plan.Join
-	before, _ := js.tableJoin(j, string(js.key), js.before)
+	before, _ := js.tableJoin(j, pl.joinStage(), string(js.key), js.before)
 	beforeOK := before && pl.passes(pl.joinedRow(st, pl.resultKey(key), js.before, rec, r.ts))
 	t := js.tables[side]
 	if deleted {
@@ -235,7 +329,7 @@ func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideR
 		r.row = append(types.Row(nil), r.row...)
 		t[string(js.key)] = r
 	}
-	after, ts := js.tableJoin(j, string(js.key), js.sides)
+	after, ts := js.tableJoin(j, pl.joinStage(), string(js.key), js.sides)
 	ts = max(ts, r.ts)
 	if after {
 		row = pl.joinedRow(st, pl.resultKey(key), js.sides, rec, ts)
@@ -249,10 +343,11 @@ func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideR
 	return nil, false, false
 }
 
-// passes evaluates the plan's filter on a joined row; a failing filter
-// goes to the processing log and drops the row, as ksqlDB does.
+// passes evaluates the plan's filter on a joined row of the last stage;
+// a failing filter goes to the processing log and drops the row, as
+// ksqlDB does.
 func (pl *Pipeline) passes(row types.Row) bool {
-	if pl.Plan.Where == nil {
+	if pl.Plan.Where == nil || !pl.lastStage() {
 		return true
 	}
 	v, err := pl.Plan.Where.Eval(row)
@@ -263,15 +358,16 @@ func (pl *Pipeline) passes(row types.Row) bool {
 	return !v.IsNull() && v.Bool()
 }
 
-// tableJoin joins the tables' rows of key, left to right, into sides
-// (absent sides nil); it reports whether the join has a row, and its
-// time (the latest of its sides').
-func (js *joinState) tableJoin(j *plan.Join, key string, sides []sideRow) (bool, int64) {
-	r, exists := js.tables[0][key]
-	sides[0] = r
-	for i, step := range j.Steps {
+// tableJoin joins the tables' rows of key, the stage's left input then
+// its sides, into sides (absent inputs nil); it reports whether the join
+// has a row, and its time (the latest of its inputs').
+func (js *joinState) tableJoin(j *plan.Join, stage *plan.JoinStage, key string, sides []sideRow) (bool, int64) {
+	clear(sides)
+	r, exists := js.tables[stage.First][key]
+	sides[stage.First] = r
+	for i := stage.First; i <= stage.Last; i++ {
 		o, ok := js.tables[i+1][key]
-		switch step.Type {
+		switch j.Steps[i].Type {
 		case ast.InnerJoin:
 			exists = exists && ok
 		case ast.RightJoin:
@@ -310,17 +406,25 @@ func (pl *Pipeline) resultKey(key types.Value) []types.Value {
 }
 
 // joinedRow lays out one joined row (see plan.Join), with its key
-// columns, in the task's scratch row.
+// columns, in the task's scratch row. A later stage's left input is a
+// joined row already: the row starts as it, its sides added.
 func (pl *Pipeline) joinedRow(st *rowState, keys []types.Value, rows []sideRow, rec *log.Record, ts int64) types.Row {
-	j := pl.Plan.Join
+	j, stage := pl.Plan.Join, pl.joinStage()
 	n := pl.Plan.Input.Len()
 	row := st.join.row[:0]
-	for range n {
+	first := 0
+	if pl.joinAt > 0 {
+		first = stage.First + 1
+		if left := rows[stage.First].row; left != nil {
+			row = append(row, left...)
+		}
+	}
+	for len(row) < n {
 		row = append(row, types.Null())
 	}
 	st.join.row = row
-	copy(row, keys)
-	for i := range j.Sides {
+	copy(row[:pl.Plan.Source.Schema.KeyLen()], keys)
+	for i := first; i <= stage.Last+1; i++ {
 		s := &j.Sides[i]
 		r := rows[i].row
 		if r == nil {

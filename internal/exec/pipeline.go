@@ -56,8 +56,12 @@ type Pipeline struct {
 	// each side's rows in the second stage (see join.go).
 	joinSide    *plan.JoinSide
 	joinFormats []serde.Format
-	// joinFK: the side is the left table of a foreign-key join.
-	joinFK bool
+	// joinFK: the side is the left table of a foreign-key join. joinAt is
+	// the stage of the join a pipeline over its result runs, joinLeft the
+	// format of a later stage's left input.
+	joinFK   bool
+	joinAt   int
+	joinLeft serde.Format
 }
 
 // NewPipeline prepares a plan to run.

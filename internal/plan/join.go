@@ -11,36 +11,70 @@ import (
 	"github.com/sluicedata/sluice/internal/types"
 )
 
-// Join is the JOIN step of a plan: sources joined left to right on one
-// key. The plan's Source is then the joined source this step produces,
-// whose key is the join key and whose value holds every side's columns
-// named ALIAS_COLUMN, as ksqlDB names them, followed by each side's
-// ROWTIME, ROWPARTITION and ROWOFFSET: the rest of the plan (filter,
-// projection) binds against it as against any source.
+// Join is the JOIN step of a plan: sources joined left to right. The
+// plan's Source is then the joined source this step produces, whose key
+// is the join's key and whose value holds every side's columns named
+// ALIAS_COLUMN, as ksqlDB names them, followed by each side's ROWTIME,
+// ROWPARTITION and ROWOFFSET: the rest of the plan (filter, projection)
+// binds against it as against any source.
 type Join struct {
 	Sides []JoinSide
 	// Steps[i] joins Sides[i+1] to the result of the sides before it.
 	Steps []JoinStep
+	// Stages are the parts of the join that run together, each on one
+	// key, in order: a join on another key than the one before it, or a
+	// foreign-key join, starts a stage.
+	Stages []JoinStage
 	// Synthetic is set when the key is none of the sides' columns (a
 	// join on expressions, or a FULL OUTER join): it is then the ROWKEY
 	// column that a persistent query must select.
 	Synthetic bool
-	// Partitions of the joined input: every side is read, or
-	// repartitioned, into this many partitions, co-partitioned by key.
-	Partitions int32
-	// KeyFormat is the format of the join key in the join's internal
-	// topic and, but for a foreign-key join, in its result: the left
-	// side's, as in ksqlDB.
-	KeyFormat catalog.FormatInfo
-	// ForeignKey is set for a table-table join on a column of the left
-	// table that is the right table's primary key: the result is keyed
-	// by the left table's primary key, and each left row is routed to the
-	// right row of its foreign key.
-	ForeignKey bool
 	// Conditions is the number of equalities of a join on several: its
 	// sides' keys are STRUCTs of their expressions (K0, K1, ...), and its
 	// result has a key column per equality.
 	Conditions int
+}
+
+// JoinStage is steps First to Last of a join, run by one set of tasks
+// around one internal topic. Its left input is Sides[0] for the first
+// stage, else the previous stage's result, repartitioned by Key; its
+// other inputs are Sides[First+1] to Sides[Last+1].
+type JoinStage struct {
+	First, Last int
+	// Key computes a later stage's join key from the previous stage's
+	// result row (laid out as the plan's Input).
+	Key    *expr.Compiled
+	KeySQL string
+	// ForeignKey is set for a table-table join on a column of the left
+	// input that is the right table's primary key: the stage's result
+	// is keyed by its left input's key, and each left row is routed to
+	// the right row of its foreign key.
+	ForeignKey bool
+	// KeyFormat and Partitions are those of the stage's internal topic:
+	// its inputs are read, or repartitioned, into it co-partitioned by
+	// key.
+	KeyFormat  catalog.FormatInfo
+	Partitions int32
+}
+
+// StageOf is the stage whose internal topic side i is written to.
+func (j *Join) StageOf(i int) int {
+	for k, st := range j.Stages {
+		if i <= st.Last+1 {
+			return k
+		}
+	}
+	return len(j.Stages) - 1
+}
+
+// LeftTable reports whether the left input of stage k is a table.
+func (j *Join) LeftTable(k int) bool {
+	for _, s := range j.Sides[:j.Stages[k].First+1] {
+		if !s.Table() {
+			return false
+		}
+	}
+	return true
 }
 
 // JoinSide is one source of a join.
@@ -71,7 +105,8 @@ type JoinStep struct {
 	Type ast.JoinType
 	// Within bounds a stream-stream join; nil for the others.
 	Within *JoinWindow
-	// ForeignKey is set for a foreign-key table-table join (see Join).
+	// ForeignKey is set for a foreign-key table-table join (see
+	// JoinStage).
 	ForeignKey bool
 }
 
@@ -283,85 +318,156 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 		return nil, err
 	}
 	j := &Join{}
-	var candidates []string // key columns: ALIAS_COLUMN
-	var candidateSQL []string
-	var keyExprs []string    // canonical join key expressions seen, for n-way joins
-	var conditions []joinKey // of a join on several conditions
+	var stages []*stageBinding
 	for i, jc := range q.Joins {
 		step, lops, rops, err := b.bindJoinStep(sc, i, jc)
 		if err != nil {
 			return nil, err
 		}
-		if len(lops) > 1 {
-			for c := range lops {
-				k := joinKey{column: fmt.Sprintf("%s_%d", joinKeyName, c)}
-				for _, o := range []joinOperand{lops[c], rops[c]} {
-					if o.column != "" {
-						k.names, k.sql = append(k.names, o.column), append(k.sql, o.sql)
-					}
-				}
-				if len(k.names) == 0 {
-					return nil, errorf(jc.On.Position(), "Invalid join condition: in a join on several conditions, each compares a column of one side. Got %s = %s.", lops[c].sql, rops[c].sql)
-				}
-				conditions = append(conditions, k)
-			}
-			j.Conditions = len(lops)
-		}
-		l, r := lops[0], rops[0]
 		j.Steps = append(j.Steps, step)
-		j.ForeignKey = j.ForeignKey || step.ForeignKey
-		if i > 0 && j.ForeignKey {
-			return nil, errorf(jc.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", l.sql, r.sql)
+		l, r := lops[0], rops[0]
+		if i == 0 {
+			stages = append(stages, newStageBinding(i, step, lops, rops, sc, nil))
+			continue
 		}
-		if i > 0 && !containsString(keyExprs, l.canon) {
-			return nil, errorf(jc.On.Position(), "Joins on different keys in one query are not supported yet: %s is not the key of the joins before it. Join on the same key, or join in two queries.", l.sql)
-		}
-		for _, o := range []joinOperand{l, r} {
-			if !containsString(keyExprs, o.canon) {
-				keyExprs = append(keyExprs, o.canon)
-			}
-			if o.column != "" && !containsString(candidates, o.column) {
-				candidates = append(candidates, o.column)
-				candidateSQL = append(candidateSQL, o.sql)
-			}
-		}
-		if step.Type == ast.FullJoin {
-			candidates, candidateSQL = nil, nil
+		cur := stages[len(stages)-1]
+		switch {
+		case step.Within != nil || cur.withinJoin:
+			return nil, errorf(jc.Pos, "A stream-stream join within an n-way join is not supported yet: write it to a stream first, then join that.")
+		case cur.ForeignKey && !step.ForeignKey && !containsString(cur.keyExprs, l.canon):
+			return nil, errorf(jc.On.Position(), "Invalid join condition: after a foreign-key join, a table is joined on the left table's primary key. Got %s = %s.", l.sql, r.sql)
+		case step.ForeignKey || cur.ForeignKey || !containsString(cur.keyExprs, l.canon):
+			stages = append(stages, newStageBinding(i, step, lops, rops, sc, cur))
+		default:
+			cur.add(i, step, l, r)
 		}
 	}
-	j.Synthetic = len(candidates) == 0 && !j.ForeignKey && j.Conditions < 2
-	if err := b.checkPartitioning(sc.sides, j); err != nil {
-		return nil, err
+	for k, st := range stages {
+		if err := checkPartitioning(sc.sides, st, k); err != nil {
+			return nil, err
+		}
+		j.Stages = append(j.Stages, st.JoinStage)
 	}
 	j.Sides = sc.sides
-	var keys []joinKey
-	switch {
-	case j.Conditions > 1:
-		keys = conditions
-	case j.ForeignKey:
-		// The result is keyed by the left table's primary key.
-		left := sc.sides[0]
-		for i, c := range left.Source.KeyColumns() {
-			keys = append(keys, joinKey{column: fmt.Sprintf("%s_%d", joinKeyName, i), names: []string{left.Alias + "_" + c.Name}, sql: []string{c.Name}})
-		}
-	case j.Synthetic:
+	last := stages[len(stages)-1]
+	keys, keyTypes, synthetic := last.keys(sc.sides)
+	j.Synthetic = synthetic
+	j.Conditions = len(stages[0].conditions)
+	if j.Synthetic {
 		name := syntheticKeyName(sc.sides)
 		keys = []joinKey{{column: name, names: []string{name}, sql: []string{name}}}
-	default:
-		keys = []joinKey{{column: joinKeyName, names: candidates, sql: candidateSQL}}
 	}
-
-	joined, err := joinedSource(q, j, keys)
+	joined, err := joinedSource(q, j, keys, keyTypes, last.ForeignKey || len(last.conditions) > 0)
 	if err != nil {
 		return nil, err
+	}
+	// A later stage's key is computed from the joined row.
+	in, err := inputSchema(joined)
+	if err != nil {
+		return nil, err
+	}
+	for k, st := range stages {
+		if st.left != nil {
+			c, err := expr.Compile(st.left, expr.Env{Schema: in, Functions: b.Functions, CustomTypes: b.Meta.Type})
+			if err != nil {
+				return nil, err
+			}
+			j.Stages[k].Key = c
+		}
 	}
 	rq, err := rewriteJoinQuery(q, sc, joined)
 	if err != nil {
 		return nil, err
 	}
 	p := &Query{Source: joined, Limit: -1, Persistent: opts.Persistent, Emit: q.Emit, Join: j}
-	jb := &joinBinding{scope: sc, join: j, keys: keys}
+	jb := &joinBinding{scope: sc, join: j, keys: keys, leftKeyed: last.ForeignKey}
 	return b.bindSource(rq, p, "", opts, jb)
+}
+
+// stageBinding gathers a stage's steps as the binder goes through them.
+type stageBinding struct {
+	JoinStage
+	keyExprs     []string // canonical key expressions: a join on one of them joins the stage
+	candidates   []string // the columns equal to its key (ALIAS_COLUMN)
+	candidateSQL []string
+	conditions   []joinKey // of a join on several conditions
+	prev         *stageBinding
+	left         ast.Expr // a later stage's key over the joined row
+	withinJoin   bool
+}
+
+func newStageBinding(i int, step JoinStep, lops, rops []joinOperand, sc *joinScope, prev *stageBinding) *stageBinding {
+	st := &stageBinding{JoinStage: JoinStage{First: i, Last: i, ForeignKey: step.ForeignKey, KeySQL: lops[0].sql}, prev: prev, withinJoin: step.Within != nil}
+	if prev != nil {
+		st.left = lops[0].joined
+	}
+	if len(lops) > 1 {
+		for c := range lops {
+			k := joinKey{column: fmt.Sprintf("%s_%d", joinKeyName, c)}
+			for _, o := range []joinOperand{lops[c], rops[c]} {
+				if o.column != "" {
+					k.names, k.sql = append(k.names, o.column), append(k.sql, o.sql)
+				}
+			}
+			st.conditions = append(st.conditions, k)
+		}
+		return st
+	}
+	if step.ForeignKey {
+		// Keyed by its left input's key: the stage before it, or the
+		// left table's primary key.
+		if prev != nil {
+			st.keyExprs = prev.keyExprs
+		} else {
+			st.keyExprs = []string{sc.sides[0].Alias + "_" + keyNames(sc.sides[0].Source)}
+		}
+		return st
+	}
+	st.add(i, step, lops[0], rops[0])
+	return st
+}
+
+// add joins step i to the stage.
+func (st *stageBinding) add(i int, step JoinStep, l, r joinOperand) {
+	st.Last = i
+	for _, o := range []joinOperand{l, r} {
+		if !containsString(st.keyExprs, o.canon) {
+			st.keyExprs = append(st.keyExprs, o.canon)
+		}
+		if o.column != "" && !containsString(st.candidates, o.column) {
+			st.candidates = append(st.candidates, o.column)
+			st.candidateSQL = append(st.candidateSQL, o.sql)
+		}
+	}
+	if step.Type == ast.FullJoin {
+		st.candidates, st.candidateSQL = nil, nil
+	}
+}
+
+// keys are the key columns of the stage's result and their types;
+// synthetic is set when none of the sides' columns is its key.
+func (st *stageBinding) keys(sides []JoinSide) (keys []joinKey, kt []types.Type, synthetic bool) {
+	t := sides[st.First+1].Key.Type
+	switch {
+	case len(st.conditions) > 0:
+		for _, f := range t.Fields() {
+			kt = append(kt, f.Type)
+		}
+		return st.conditions, kt, false
+	case st.ForeignKey && st.prev != nil:
+		return st.prev.keys(sides)
+	case st.ForeignKey:
+		// The left table's primary key.
+		left := sides[0]
+		for i, c := range left.Source.KeyColumns() {
+			keys = append(keys, joinKey{column: fmt.Sprintf("%s_%d", joinKeyName, i), names: []string{left.Alias + "_" + c.Name}, sql: []string{c.Name}})
+			kt = append(kt, c.Type)
+		}
+		return keys, kt, false
+	case len(st.candidates) == 0:
+		return nil, []types.Type{t}, true
+	}
+	return []joinKey{{column: joinKeyName, names: st.candidates, sql: st.candidateSQL}}, []types.Type{t}, false
 }
 
 // joinBinding carries what binding a join's select list needs.
@@ -369,6 +475,8 @@ type joinBinding struct {
 	scope *joinScope
 	join  *Join
 	keys  []joinKey
+	// leftKeyed: the result is keyed as a foreign-key join's left table.
+	leftKeyed bool
 }
 
 // joinKey is a key column of a join's result: the joined source's column
@@ -383,9 +491,10 @@ type joinKey struct {
 // joinOperand is one side of a join criterion.
 type joinOperand struct {
 	side   int
-	sql    string // qualified, for messages
-	canon  string // over the joined source, to compare criteria
-	column string // the joined source's column when the operand is one
+	sql    string   // qualified, for messages
+	joined ast.Expr // over the joined source
+	canon  string   // joined, printed to compare criteria
+	column string   // the joined source's column when the operand is one
 }
 
 // bindJoinStep checks one JOIN clause and sets the join keys of its sides.
@@ -505,10 +614,7 @@ func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, []jo
 			return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
 		}
 		if !isKeyOf(bound[0], ls.Source) {
-			switch {
-			case right > 1:
-				return step, nil, nil, errorf(jc.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", l.sql, r.sql)
-			case jc.Type == ast.RightJoin || jc.Type == ast.FullJoin:
+			if jc.Type == ast.RightJoin || jc.Type == ast.FullJoin {
 				return step, nil, nil, errorf(jc.Pos, "%s on a foreign key is not supported", strings.TrimSuffix(jc.Type.String(), " JOIN")+" JOIN")
 			}
 			step.ForeignKey = true
@@ -560,8 +666,8 @@ func (b *Binder) setJoinKey(s *JoinSide, exprs []ast.Expr, ops []joinOperand) er
 
 func operand(sc *joinScope, side int, e ast.Expr) joinOperand {
 	o := joinOperand{side: side, sql: sc.qualifiedSQL(e, side)}
-	c, _ := sc.rewrite(qualifiedCopy(e, sc.sides[side].Alias))
-	o.canon = canonical(c)
+	o.joined, _ = sc.rewrite(qualifiedCopy(e, sc.sides[side].Alias))
+	o.canon = canonical(o.joined)
 	if ref, ok := e.(*ast.ColumnRef); ok {
 		o.column = sc.sides[side].Alias + "_" + ref.Name.Name
 	}
@@ -647,33 +753,43 @@ func checkJoinSources(q *ast.Query, sides []JoinSide) error {
 	return nil
 }
 
-// checkPartitioning decides which sides are repartitioned by their join
-// key and checks that the others are co-partitioned, as ksqlDB does: a
-// stream joined on another expression than its key is repartitioned, a
-// table never is.
-func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
-	j.KeyFormat = joinKeyFormat(sides)
-	if j.Conditions > 1 {
-		// A STRUCT of the keys, which JSON writes.
-		j.KeyFormat = catalog.FormatInfo{Name: "JSON"}
+// checkPartitioning decides which inputs of stage k are repartitioned by
+// their join key and checks that the others are co-partitioned, as ksqlDB
+// does: a stream joined on another expression than its key is
+// repartitioned, a table never is (but a foreign-key join's left table is
+// routed by its foreign key), and an input whose key is in another format
+// than the stage's is re-encoded. A later stage's left input, the result
+// of the one before, is always repartitioned.
+func checkPartitioning(sides []JoinSide, st *stageBinding, k int) error {
+	var members []int
+	if k == 0 {
+		members = append(members, 0)
 	}
-	if j.ForeignKey {
+	for i := st.First + 1; i <= st.Last+1; i++ {
+		members = append(members, i)
+	}
+	st.KeyFormat = joinKeyFormat(sides, members)
+	switch {
+	case len(st.conditions) > 0:
+		// A STRUCT of the keys, which JSON writes.
+		st.KeyFormat = catalog.FormatInfo{Name: "JSON"}
+	case st.ForeignKey:
 		// Left rows go to the right row of their foreign key: the right
 		// table's partitions and key format decide where.
-		j.KeyFormat = sides[1].Source.Key
-		j.KeyFormat.WrapSingle = nil
+		st.KeyFormat = sides[st.Last+1].Source.Key
+		st.KeyFormat.WrapSingle = nil
 	}
 	var kept []*JoinSide
-	for i := range sides {
+	for _, i := range members {
 		s := &sides[i]
 		if s.Rekeyed && s.Source.Window.Type != "" {
 			return errorf(ast.Pos{}, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
-		if s.Rekeyed && s.Table() && !(j.ForeignKey && i == 0) && j.Conditions < 2 {
+		if s.Rekeyed && s.Table() && !(st.ForeignKey && i == 0) && len(st.conditions) == 0 {
 			return errorf(ast.Pos{}, "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column %s instead of %s", keyNames(s.Source), s.KeySQL)
 		}
-		if !s.Rekeyed && !strings.EqualFold(s.Source.Key.Name, j.KeyFormat.Name) {
-			// Its key is re-encoded in the join's format, so that equal
+		if !s.Rekeyed && !strings.EqualFold(s.Source.Key.Name, st.KeyFormat.Name) {
+			// Its key is re-encoded in the stage's format, so that equal
 			// keys meet.
 			s.Rekeyed = true
 		}
@@ -684,9 +800,9 @@ func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
 	if sides[0].Source.Window.Type != "" {
 		return errorf(ast.Pos{}, "Joins of windowed sources are not supported yet.")
 	}
-	j.Partitions = sides[0].Source.Partitions
+	st.Partitions = sides[members[0]].Source.Partitions
 	if len(kept) > 0 {
-		j.Partitions = kept[0].Source.Partitions
+		st.Partitions = kept[0].Source.Partitions
 	}
 	for _, s := range kept[min(1, len(kept)):] {
 		if s.Source.Partitions != kept[0].Source.Partitions {
@@ -698,10 +814,11 @@ func (b *Binder) checkPartitioning(sides []JoinSide, j *Join) error {
 	return nil
 }
 
-// joinKeyFormat is the format of a join's key: the left side's, or when
-// it has none (NONE) the first other side's that has one.
-func joinKeyFormat(sides []JoinSide) catalog.FormatInfo {
-	for _, s := range sides {
+// joinKeyFormat is the format of a stage's key: its first input's, or
+// when it has none (NONE) the first other one's that has one.
+func joinKeyFormat(sides []JoinSide, members []int) catalog.FormatInfo {
+	for _, i := range members {
+		s := sides[i]
 		if !strings.EqualFold(s.Source.Key.Name, "NONE") && s.Source.Key.Name != "" {
 			return catalog.FormatInfo{Name: s.Source.Key.Name, Delimiter: s.Source.Key.Delimiter}
 		}
@@ -733,18 +850,13 @@ func inputSchema(src *catalog.Source) (*types.Schema, error) {
 }
 
 // joinedSource builds the source a join produces (see Join) and places
-// each side's columns in its row.
-func joinedSource(q *ast.Query, j *Join, keys []joinKey) (*catalog.Source, error) {
+// each side's columns in its row. Its key format is the last stage's,
+// but for a foreign-key join, keyed as its left table, and a join on
+// several conditions, in JSON.
+func joinedSource(q *ast.Query, j *Join, keys []joinKey, keyTypes []types.Type, leftKeyed bool) (*catalog.Source, error) {
 	var cols []types.Column
 	for i, k := range keys {
-		t := j.Sides[0].Key.Type
-		switch {
-		case j.ForeignKey:
-			t = j.Sides[0].Source.KeyColumns()[i].Type
-		case j.Conditions > 1:
-			t = t.Fields()[i].Type
-		}
-		cols = append(cols, types.Column{Name: k.column, Type: t, Namespace: types.NamespaceKey})
+		cols = append(cols, types.Column{Name: k.column, Type: keyTypes[i], Namespace: types.NamespaceKey})
 	}
 	for i := range j.Sides {
 		s := &j.Sides[i]
@@ -771,12 +883,16 @@ func joinedSource(q *ast.Query, j *Join, keys []joinKey) (*catalog.Source, error
 		}
 	}
 	left := j.Sides[0].Source
-	key := j.KeyFormat
-	if j.ForeignKey {
+	last := j.Stages[len(j.Stages)-1]
+	key := last.KeyFormat
+	if leftKeyed {
 		key = catalog.FormatInfo{Name: left.Key.Name, Delimiter: left.Key.Delimiter}
+		if len(keys) > 1 && (strings.EqualFold(key.Name, "KAFKA") || strings.EqualFold(key.Name, "NONE")) {
+			key = catalog.FormatInfo{Name: "JSON"}
+		}
 	}
 	return &catalog.Source{Name: left.Name, Kind: kind, Topic: left.Topic, Schema: schema,
-		Key: key, Value: catalog.FormatInfo{Name: left.Value.Name, Delimiter: left.Value.Delimiter}, Partitions: j.Partitions}, nil
+		Key: key, Value: catalog.FormatInfo{Name: left.Value.Name, Delimiter: left.Value.Delimiter}, Partitions: last.Partitions}, nil
 }
 
 // syntheticKeyName is ROWKEY, or ROWKEY_n when a side has a column of
@@ -936,7 +1052,7 @@ func (jb *joinBinding) bindOutputs(b *Binder, p *Query, items []item, env expr.E
 
 func (jb *joinBinding) missingKey(sink string, missing []string) error {
 	switch {
-	case jb.join.ForeignKey:
+	case jb.leftKeyed:
 		what, names := "column", make([]string, len(missing))
 		for i, m := range missing {
 			names[i] = types.QuoteIdentifier(m)

@@ -157,7 +157,7 @@ func (q *Query) Explain() string {
 }
 
 // explainJoin prints a join's steps, the last first, each with the side
-// it joins and, where a side is repartitioned by its join key, where.
+// it joins and, where an input is repartitioned by its join key, where.
 func explainJoin(b *strings.Builder, depth int, j *Join) {
 	line := func(depth int, format string, args ...any) {
 		b.WriteString(strings.Repeat("  ", depth))
@@ -165,29 +165,35 @@ func explainJoin(b *strings.Builder, depth int, j *Join) {
 		fmt.Fprintf(b, format, args...)
 		b.WriteString("\n")
 	}
-	side := func(depth int, s *JoinSide) {
+	side := func(depth int, i int) {
+		s, st := &j.Sides[i], j.Stages[j.StageOf(i)]
 		if s.Rekeyed {
-			line(depth, "REPARTITION ] | Key: %s | Key format: %s | Partitions: %d", s.KeySQL, j.KeyFormat.Name, j.Partitions)
+			line(depth, "REPARTITION ] | Key: %s | Key format: %s | Partitions: %d", s.KeySQL, st.KeyFormat.Name, st.Partitions)
 			depth++
 		}
 		line(depth, "SOURCE ] | %s: %s AS %s | Topic: %s | Key format: %s | Value format: %s",
 			s.Source.Kind, s.Source.Name, s.Alias, s.Source.Topic, s.Source.Key.Name, s.Source.Value.Name)
 	}
 	for i := len(j.Steps) - 1; i >= 0; i-- {
-		st := j.Steps[i]
+		step := j.Steps[i]
 		win := ""
-		if w := st.Within; w != nil {
+		if w := step.Within; w != nil {
 			win = fmt.Sprintf(" | Within: %d ms before, %d ms after, grace %d ms", w.Before, w.After, w.Grace)
 		}
+		k := j.StageOf(i + 1)
 		fk := ""
-		if st.ForeignKey {
-			fk = " ON FOREIGN KEY " + j.Sides[0].KeySQL
+		if step.ForeignKey {
+			fk = " ON FOREIGN KEY " + j.Stages[k].KeySQL
 		}
-		line(depth, "JOIN ] | %s%s%s | Key: %s", st.Type, fk, win, j.Sides[i+1].KeySQL)
+		line(depth, "JOIN ] | %s%s%s | Key: %s", step.Type, fk, win, j.Sides[i+1].KeySQL)
 		depth++
-		side(depth, &j.Sides[i+1])
+		side(depth, i+1)
+		if st := j.Stages[k]; k > 0 && i == st.First {
+			line(depth, "REPARTITION ] | Key: %s | Key format: %s | Partitions: %d", st.KeySQL, st.KeyFormat.Name, st.Partitions)
+			depth++
+		}
 	}
-	side(depth, &j.Sides[0])
+	side(depth, 0)
 }
 
 func limitText(n int) string {
