@@ -412,3 +412,34 @@ CREATE STREAM named_visits AS SELECT v.page, v.vid, u.name, p.title FROM visits 
 		}
 	}
 }
+
+// An aggregation over a stream-table join groups the joined rows, through
+// the join's stage then a repartition by group.
+func TestAggregationOverJoin(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE TABLE customers (id STRING PRIMARY KEY, region STRING) WITH (kafka_topic='customers', partitions=1, value_format='JSON');
+CREATE STREAM ratings (rid STRING KEY, customer STRING, stars INT) WITH (kafka_topic='ratings', partitions=1, value_format='JSON');
+CREATE TABLE stars_by_region AS SELECT c.region, COUNT(*) AS n, SUM(r.stars) AS stars FROM ratings r JOIN customers c ON r.customer = c.id GROUP BY c.region;`)
+	mustExec(t, e, nil, "INSERT INTO customers (id, region) VALUES ('c1', 'eu');")
+	mustExec(t, e, nil, "INSERT INTO customers (id, region) VALUES ('c2', 'us');")
+	if err := e.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		mustExec(t, e, nil, fmt.Sprintf("INSERT INTO ratings (rid, customer, stars) VALUES ('r%d', 'c%d', %d);", i, i%3, i%5))
+	}
+	if err := e.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range readAll(t, l, "STARS_BY_REGION") {
+		got[string(r.Key)] = string(r.Value)
+	}
+	// c1: ratings 1, 4, 7 (stars 1, 4, 2); c2: 2, 5, 8 (stars 2, 0, 3); c0 has no customer.
+	want := map[string]string{"eu": `{"N":3,"STARS":7}`, "us": `{"N":3,"STARS":5}`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}

@@ -84,6 +84,9 @@ func (e *Engine) push(sess *Session, text string, s *ast.Query) (*Stream, error)
 		return nil, err
 	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(p.Source.Name), e.nextPush.Add(1))
+	if p.Join != nil && p.Aggregate != nil {
+		return nil, stmtErrorf(s.Pos, "Push queries aggregating a join are not supported yet: create a table of the aggregation with CREATE TABLE ... AS SELECT, then query it.")
+	}
 	if p.Join != nil {
 		return e.pushJoin(sess, id, p)
 	}

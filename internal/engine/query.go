@@ -105,7 +105,7 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 		}
 		return out
 	}
-	if p.Join != nil {
+	if p.Join != nil && p.Aggregate == nil {
 		if err := e.addJoinTasks(ctx, q, p, reset, toSink); err != nil {
 			q.closeTasks()
 			return nil, err
@@ -135,7 +135,7 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 	if err := e.log.CreateTopic(ctx, topic, log.TopicConfig{Partitions: parts, Configs: map[string]string{log.ConfigRetentionMs: "-1"}}); err != nil && !errors.Is(err, log.ErrTopicExists) {
 		return nil, asStmtError(err)
 	}
-	q.internalTopics = []string{topic}
+	q.internalTopics = append(q.internalTopics, topic)
 	rkey, rvalue, err := exec.RepartitionFormats(p)
 	if err != nil {
 		return nil, asStmtError(err)
@@ -158,8 +158,14 @@ func (e *Engine) newQuery(ctx context.Context, sess *Session, id, text string, p
 		}
 		return out
 	}
-	// A table source's first stage remembers each key's last row.
-	if err := e.addTasks(ctx, q, first, p.Source.Topic, reset, p.Source.Kind == catalog.Table, toRepartition); err != nil {
+	if p.Join != nil {
+		// The join's last stage is the aggregation's first.
+		err = e.addJoinTasks(ctx, q, p, reset, toRepartition)
+	} else {
+		// A table source's first stage remembers each key's last row.
+		err = e.addTasks(ctx, q, first, p.Source.Topic, reset, p.Source.Kind == catalog.Table, toRepartition)
+	}
+	if err != nil {
 		q.closeTasks()
 		return nil, err
 	}
@@ -361,7 +367,7 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 		if stateful && hasCommitted {
 			t.RestoreUntil(offsets[i])
 		}
-		if stateful && e.stateDir != "" && pl.Plan.Aggregate != nil {
+		if stateful && e.stateDir != "" && pl.KeepsGroups() {
 			if err := e.openState(ctx, q, t, tp); err != nil {
 				t.Close()
 				return err

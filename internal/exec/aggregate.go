@@ -626,7 +626,7 @@ type Group struct {
 // a store, they are the cached groups and those of the store.
 func (t *Task) Groups(keys types.Row) ([]Group, error) {
 	ag := t.st.agg
-	if ag == nil || ag.pl.stage == StageRepartition {
+	if ag == nil || ag.pl.stage == StageRepartition || ag.pl.stage == StageJoin {
 		return nil, nil
 	}
 	ag.mu.Lock()

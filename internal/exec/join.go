@@ -184,6 +184,13 @@ func (pl *Pipeline) newJoinState() *joinState {
 	return js
 }
 
+// KeepsGroups reports whether the pipeline's tasks keep an aggregation's
+// groups, which a state store holds: a join stage that writes the
+// repartition topic of an aggregation keeps none.
+func (pl *Pipeline) KeepsGroups() bool {
+	return pl.Plan.Aggregate != nil && pl.stage != StageJoin
+}
+
 // joinStage is the stage the pipeline runs.
 func (pl *Pipeline) joinStage() *plan.JoinStage { return &pl.Plan.Join.Stages[pl.joinAt] }
 

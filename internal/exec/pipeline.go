@@ -221,7 +221,7 @@ func (pl *Pipeline) rowOut(st *rowState, in types.Row, rec *log.Record, ts int64
 			}
 			present = !v.IsNull() && v.Bool()
 		}
-		if pl.stage == StageRepartition {
+		if pl.stage == StageRepartition || pl.stage == StageJoin {
 			return st.agg.repartition(in, rec, ts, present, emit)
 		}
 		return st.agg.row(in, rec, ts, present, emit)

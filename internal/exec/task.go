@@ -58,7 +58,7 @@ func NewTask(pl *Pipeline, r log.Reader, sink Sink, commit func(ctx context.Cont
 	if ts, ok := sink.(*TopicSink); ok {
 		t.tagged = ts
 	}
-	if pl.Plan.Aggregate != nil {
+	if pl.Plan.Aggregate != nil && (pl.stage != StageJoin || pl.lastStage()) {
 		t.st.agg = newAggregator(pl)
 		if pl.LateTopic != "" && pl.lateLog != nil {
 			t.late = NewRecordSink(pl.lateLog, pl.LateTopic, 1, pl)

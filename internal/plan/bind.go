@@ -121,8 +121,8 @@ func (b *Binder) bindSource(q *ast.Query, p *Query, alias string, opts Options, 
 	}
 
 	if b.needsAggregation(q) {
-		if jb != nil {
-			return nil, errorf(q.Pos, "Aggregating the result of a join is not supported yet: write the join to a stream or table, then aggregate it in a second query.")
+		if jb != nil && src.Kind == catalog.Table {
+			return nil, errorf(q.Pos, "Aggregating the result of a table-table join is not supported yet: write the join to a table, then aggregate it in a second query.")
 		}
 		for _, si := range q.Select {
 			if si.Expr != nil && containsTableFunction(si.Expr, b.Functions) {
@@ -132,6 +132,11 @@ func (b *Binder) bindSource(q *ast.Query, p *Query, alias string, opts Options, 
 		p.Expanded = in
 		if err := b.bindAggregate(p, q, env, opts, opts.Config); err != nil {
 			return nil, err
+		}
+		if jb != nil {
+			// The join's last stage writes its rows to the repartition
+			// topic, by group.
+			p.Aggregate.Rekeyed = true
 		}
 		return p, nil
 	}
