@@ -443,3 +443,48 @@ CREATE TABLE stars_by_region AS SELECT c.region, COUNT(*) AS n, SUM(r.stars) AS 
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// A stream-stream join pairs the records of both streams within its
+// window, repartitioning the stream joined on a value column.
+func TestStreamStreamJoin(t *testing.T) {
+	e, l := openManual(t)
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, e, sess, `CREATE STREAM impressions (id STRING KEY, ad STRING) WITH (kafka_topic='impressions', partitions=1, value_format='JSON');
+CREATE STREAM clicks (cid STRING KEY, impression STRING) WITH (kafka_topic='clicks', partitions=1, value_format='JSON');
+CREATE STREAM clicked AS SELECT i.id, i.ad, c.cid FROM impressions i LEFT JOIN clicks c WITHIN 1 MINUTE GRACE PERIOD 30 SECONDS ON i.id = c.impression;`)
+	at := func(topic, key, value string, ts int64) {
+		if _, err := l.Append(t.Context(), topic, 0, []log.Record{{Key: []byte(key), Value: []byte(value), Timestamp: ts}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at("impressions", "i1", `{"ad":"a1"}`, 0)
+	at("impressions", "i2", `{"ad":"a2"}`, 1000)
+	at("clicks", "c1", `{"impression":"i1"}`, 30_000)
+	at("clicks", "c2", `{"impression":"i1"}`, 59_000)
+	at("clicks", "c3", `{"impression":"i2"}`, 61_000) // i2's minute ends at 61s
+	at("clicks", "c4", `{"impression":"i2"}`, 61_001) // too late for it
+	at("impressions", "i3", `{"ad":"a3"}`, 200_000)   // closes i1's and i2's windows
+	var got []string
+	for _, r := range readAll(t, l, "CLICKED") {
+		got = append(got, fmt.Sprintf("%s %s @%d", r.Key, r.Value, r.Timestamp))
+	}
+	want := []string{
+		`i1 {"AD":"a1","CID":"c1"} @30000`,
+		`i1 {"AD":"a1","CID":"c2"} @59000`,
+		`i2 {"AD":"a2","CID":"c3"} @61000`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// i3 waits for its window to close: stream time passing it emits it
+	// without a click.
+	at("clicks", "c9", `{"impression":"zz"}`, 300_000)
+	recs := readAll(t, l, "CLICKED")
+	if last := recs[len(recs)-1]; string(last.Key) != "i3" || string(last.Value) != `{"AD":"a3","CID":null}` || last.Timestamp != 200_000 {
+		t.Fatalf("last %s %s @%d, want i3 without a click", last.Key, last.Value, last.Timestamp)
+	}
+}

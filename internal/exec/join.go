@@ -153,6 +153,7 @@ func (pl *Pipeline) joinOut(st *rowState, op int, key types.Value, in types.Row,
 // stream-stream join.
 type joinState struct {
 	tables []map[string]sideRow
+	window *windowJoin
 	key    []byte
 	sides  []sideRow // scratch: the rows of one result, by side
 	before []sideRow // and of the result before a table changed
@@ -180,6 +181,9 @@ func (pl *Pipeline) newJoinState() *joinState {
 		if j.Sides[i].Table() {
 			js.tables[i] = map[string]sideRow{}
 		}
+	}
+	if w := j.Steps[st.First].Within; w != nil {
+		js.window = newWindowJoin(j.Steps[st.First].Type, w.Before, w.After, w.Grace, w.GraceSet)
 	}
 	return js
 }
@@ -238,7 +242,7 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 	}
 	js := st.join
 	data := rec.Value[1:]
-	if js.tables[side] != nil {
+	if js.tables[side] != nil || js.window != nil {
 		// The row is kept: its strings and bytes must not point into the
 		// record, which the reader reuses.
 		data = append([]byte(nil), data...)
@@ -262,6 +266,25 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 	keys := pl.resultKey(key)
 	out := func(rows []sideRow, ts int64) error {
 		return pl.joinResult(st, pl.joinedRow(st, keys, rows, rec, ts), rec, ts, false, emit)
+	}
+	if js.window != nil {
+		// A stream-stream join: its buffers keep the row.
+		in = append(types.Row(nil), in...)
+		return js.window.add(side, string(js.key), ts, in, func(l, r types.Row, ts int64) error {
+			// An outer result may come from another key's buffer: its key
+			// is its row's.
+			row, s := l, &j.Sides[0]
+			if row == nil {
+				row, s = r, &j.Sides[1]
+			}
+			k, err := s.Key.Eval(row)
+			if err != nil {
+				return err
+			}
+			clear(js.sides)
+			js.sides[0], js.sides[1] = sideRow{row: l}, sideRow{row: r}
+			return pl.joinResult(st, pl.joinedRow(st, pl.resultKey(k), js.sides, rec, ts), rec, ts, false, emit)
+		})
 	}
 	if t := js.tables[side]; t != nil {
 		if j.LeftTable(pl.joinAt) {

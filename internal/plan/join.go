@@ -583,9 +583,6 @@ func (b *Binder) bindJoinStep(sc *joinScope, i int, jc ast.Join) (JoinStep, []jo
 		if jc.Within == nil {
 			return step, nil, nil, errorf(jc.Pos, "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
 		}
-		if true {
-			return step, nil, nil, errorf(jc.Pos, "Stream-stream joins are not supported yet: join a stream to a table.")
-		}
 		step.Within = &JoinWindow{Before: durationMillis(jc.Within.Before), After: durationMillis(jc.Within.After), Grace: DefaultGrace}
 		if g := jc.Within.Grace; g != nil {
 			step.Within.Grace, step.Within.GraceSet = durationMillis(*g), true

@@ -58,6 +58,24 @@ func TestCorpusReachesAVerdictForEveryCase(t *testing.T) {
 	if run := rep.Stateless.Run(); run == 0 || rep.Stateless.Passed*100 < minStatelessPercent*run {
 		t.Errorf("stateless cases: %d passed of %d run, below %d%%", rep.Stateless.Passed, run, minStatelessPercent)
 	}
+	// And the compatibility of joins, over ksqlDB's join files.
+	var joins Counts
+	for _, f := range rep.Files {
+		if joinFiles[f.File] {
+			joins.Passed += f.Passed
+			joins.Total += f.Total
+			joins.Skipped += f.Skipped
+		}
+	}
+	if run := joins.Run(); run == 0 || joins.Passed*100 < minJoinPercent*run {
+		t.Errorf("join cases: %d passed of %d run, below %d%%", joins.Passed, run, minJoinPercent)
+	}
 }
 
-const minStatelessPercent = 95
+const (
+	minStatelessPercent = 95
+	minJoinPercent      = 90
+)
+
+// joinFiles are ksqlDB's test files of joins.
+var joinFiles = map[string]bool{"joins.json": true, "table-table-join.json": true, "fk-join.json": true, "fk-n-way-join.json": true}
