@@ -76,9 +76,6 @@ func (b *Binder) bindSource(q *ast.Query, p *Query, alias string, opts Options, 
 	if src.Kind == catalog.Table && q.PartitionBy != nil {
 		return nil, errorf(q.PartitionBy.Pos, "Unsupported operation: PARTITION BY is not allowed on a table; a table is always keyed by its PRIMARY KEY")
 	}
-	if jb != nil && q.PartitionBy != nil {
-		return nil, errorf(q.PartitionBy.Pos, "PARTITION BY of a join's result is not supported yet: write the join to a stream, then repartition it in a second query.")
-	}
 	if q.Limit != nil {
 		n := q.Limit.Value
 		if n < 0 || n > math.MaxInt32 {
@@ -193,7 +190,7 @@ func (b *Binder) bindSource(q *ast.Query, p *Query, alias string, opts Options, 
 			}
 		}
 	}
-	if jb != nil {
+	if jb != nil && q.PartitionBy == nil {
 		err = jb.bindOutputs(b, p, items, env, opts)
 	} else {
 		err = b.bindOutputs(p, q, items, env, gen, opts)
@@ -362,6 +359,13 @@ func (b *Binder) bindOutputs(p *Query, q *ast.Query, items []item, env expr.Env,
 			values = append(values, it)
 			continue
 		}
+		if it.ast != nil {
+			// A join's star, expanded already: less the new key.
+			if !isKeyExpr(it.ast, keyExprs) {
+				values = append(values, it)
+			}
+			continue
+		}
 		values = append(values, starColumns(src, p, keyExprs, partitioned, !opts.Persistent)...)
 	}
 
@@ -490,6 +494,16 @@ func starColumns(src *catalog.Source, p *Query, keyExprs []ast.Expr, partitioned
 		}
 	}
 	return out
+}
+
+// isKeyExpr reports whether e is one of the key expressions.
+func isKeyExpr(e ast.Expr, keys []ast.Expr) bool {
+	for _, k := range keys {
+		if canonical(k) == canonical(e) {
+			return true
+		}
+	}
+	return false
 }
 
 func sameAsSourceKey(exprs []ast.Expr, src *catalog.Source) bool {
