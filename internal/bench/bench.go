@@ -27,6 +27,7 @@ func Workloads() []Workload {
 		filterWorkload(),
 		rollupWorkload(),
 		rollupMemoryWorkload(),
+		enrichWorkload(),
 		pullLookup(),
 		recoveryWorkload(),
 		nexmarkQ0(),
