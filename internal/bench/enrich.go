@@ -186,7 +186,7 @@ func runEnrich(ctx context.Context, env Env) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	notes = append(notes, "latency: ratings of new ids at --rate, stamped with their scheduled send time, which the alert keeps; until a reader of the output topic gets the alert")
+	notes = append(notes, "latency: new ratings that make alerts, at --rate, stamped with their scheduled send time, which the alert keeps; until a reader of the output topic gets the alert")
 	return Result{Throughput: thr, Reference: addMeasurements(ref1, ref2), Latency: h, LatencyRate: rate, LatencyElapsed: lat, Notes: notes}, nil
 }
 
@@ -358,22 +358,19 @@ func enrichReference(ctx context.Context, sample [][]byte, n, customers int64, m
 		Detail: fmt.Sprintf("the ratings' JSON decoded, a Go map of %d customers, the filter; %d goroutines, no log", customers, filterWorkers)}, nil
 }
 
-// enrichLatency feeds new ratings at rate for d and measures each alert
-// from its rating's scheduled send time to its arrival.
+// enrichLatency feeds new ratings that make alerts (as the filter
+// workload feeds clicks) at rate for d and measures each alert from its
+// rating's scheduled send time to its arrival.
 func enrichLatency(ctx context.Context, l log.Log, customers, from int64, rate int, d time.Duration, progress *Progress) (*Histogram, time.Duration, error) {
 	perPart, each := pacedShare(rate, enrichPartitions, d)
-	id := func(p int, k int64) int64 { return from + int64(p) + k*enrichPartitions }
-	var want int64
-	for p := range enrichPartitions {
-		for k := range each {
-			if enrichAlert(id(p, k), customers) {
-				want++
-			}
+	want := each * enrichPartitions
+	ids := make([]int64, 0, want)
+	for i := from; int64(len(ids)) < want; i++ {
+		if enrichAlert(i, customers) {
+			ids = append(ids, i)
 		}
 	}
-	if want == 0 {
-		return nil, 0, errors.New("no alert among the ratings fed to the latency phase")
-	}
+	id := func(p int, k int64) int64 { return ids[int64(p)*each+k] }
 	out, err := followOutput(ctx, l, enrichOutTopic, want)
 	if err != nil {
 		return nil, 0, err
