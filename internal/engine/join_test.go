@@ -128,14 +128,7 @@ CREATE TABLE joined AS SELECT u.id, name, balance FROM users u LEFT JOIN account
 	if err := e.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]string{}
-	for _, r := range readAll(t, l, "JOINED") {
-		if r.Value == nil {
-			delete(got, string(r.Key))
-			continue
-		}
-		got[string(r.Key)] = string(r.Value)
-	}
+	got := tableOf(t, l, "JOINED")
 	want := map[string]string{}
 	for k, name := range users {
 		bal := "null"
@@ -195,14 +188,7 @@ CREATE TABLE order_names AS SELECT o.id, o.amount, c.name FROM orders o `+kind+`
 					t.Fatal(err)
 				}
 			}
-			got := map[string]string{}
-			for _, r := range readAll(t, l, "ORDER_NAMES") {
-				if r.Value == nil {
-					delete(got, string(r.Key))
-				} else {
-					got[string(r.Key)] = string(r.Value)
-				}
-			}
+			got := tableOf(t, l, "ORDER_NAMES")
 			want := map[string]string{}
 			for k, o := range orders {
 				name, ok := customers[o.customer]
@@ -339,14 +325,7 @@ CREATE TABLE order_lines AS SELECT o.id, c.name, p.price FROM orders o JOIN cust
 			t.Fatal(err)
 		}
 	}
-	got := map[string]string{}
-	for _, r := range readAll(t, l, "ORDER_LINES") {
-		if r.Value == nil {
-			delete(got, string(r.Key))
-		} else {
-			got[string(r.Key)] = string(r.Value)
-		}
-	}
+	got := tableOf(t, l, "ORDER_LINES")
 	want := map[string]string{}
 	for k, o := range orders {
 		name, ok := customers[o.customer]
@@ -487,4 +466,19 @@ CREATE STREAM clicked AS SELECT i.id, i.ad, c.cid FROM impressions i LEFT JOIN c
 	if last := recs[len(recs)-1]; string(last.Key) != "i3" || string(last.Value) != `{"AD":"a3","CID":null}` || last.Timestamp != 200_000 {
 		t.Fatalf("last %s %s @%d, want i3 without a click", last.Key, last.Value, last.Timestamp)
 	}
+}
+
+// tableOf reads a table's topic into its last value of each key, a
+// tombstone deleting it.
+func tableOf(t *testing.T, l log.Log, topic string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, r := range readAll(t, l, topic) {
+		if r.Value == nil {
+			delete(out, string(r.Key))
+		} else {
+			out[string(r.Key)] = string(r.Value)
+		}
+	}
+	return out
 }

@@ -129,15 +129,20 @@ func (pl *Pipeline) joinInput(st *rowState, in types.Row, rec *log.Record, ts in
 	if pl.joinFK {
 		return pl.fkJoinInput(st, in, key, rec, ts, deleted, emit)
 	}
+	return pl.joinRoute(st, key, in, ts, deleted, emit)
+}
+
+// joinRoute writes a row, or its deletion, to a join topic, unless it has
+// no join key: such a row joins nothing, as in ksqlDB.
+func (pl *Pipeline) joinRoute(st *rowState, key types.Value, row types.Row, ts int64, deleted bool, emit func(*Out) error) error {
 	if key.IsNull() {
-		// A row without a join key joins nothing, as in ksqlDB.
 		return nil
 	}
 	op := opUpsert
 	if deleted {
 		op = opDelete
 	}
-	return pl.joinOut(st, op, key, in, ts, emit)
+	return pl.joinOut(st, op, key, row, ts, emit)
 }
 
 // joinOut writes a row to the join topic.
@@ -333,14 +338,7 @@ func (pl *Pipeline) joinResult(st *rowState, row types.Row, rec *log.Record, ts 
 	if next.ForeignKey {
 		return pl.fkForward(st, row, key, ts, tombstone, emit)
 	}
-	if key.IsNull() {
-		return nil
-	}
-	op := opUpsert
-	if tombstone {
-		op = opDelete
-	}
-	return pl.joinOut(st, op, key, row, ts, emit)
+	return pl.joinRoute(st, key, row, ts, tombstone, emit)
 }
 
 // tableUpdate applies a change of a table side of a table-table join and
