@@ -380,7 +380,7 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 		return nil, err
 	}
 	p := &Query{Source: joined, Limit: -1, Persistent: opts.Persistent, Emit: q.Emit, Join: j}
-	jb := &joinBinding{scope: sc, join: j, keys: keys, leftKeyed: last.ForeignKey}
+	jb := &joinBinding{join: j, keys: keys, leftKeyed: last.ForeignKey}
 	return b.bindSource(rq, p, "", opts, jb)
 }
 
@@ -472,9 +472,8 @@ func (st *stageBinding) keys(sides []JoinSide) (keys []joinKey, kt []types.Type,
 
 // joinBinding carries what binding a join's select list needs.
 type joinBinding struct {
-	scope *joinScope
-	join  *Join
-	keys  []joinKey
+	join *Join
+	keys []joinKey
 	// leftKeyed: the result is keyed as a foreign-key join's left table.
 	leftKeyed bool
 }
