@@ -44,6 +44,10 @@ CREATE TABLE roll AS SELECT g, COUNT(*) AS n, SUM(v) AS s FROM events WINDOW TUM
 CREATE STREAM ratings (rid STRING KEY, customer STRING, stars INT, i INT) WITH (kafka_topic='ratings', value_format='JSON');
 CREATE STREAM rated AS SELECT r.customer, r.i, r.stars, c.name FROM ratings r LEFT JOIN customers c ON r.customer = c.id;`,
 		"RATED", []string{"customers", "ratings"}},
+	"streamjoin": {`CREATE STREAM impressions (id STRING KEY, ad STRING, i INT) WITH (kafka_topic='impressions', value_format='JSON');
+CREATE STREAM clicks (cid STRING KEY, impression STRING, c INT) WITH (kafka_topic='clicks', value_format='JSON');
+CREATE STREAM clicked AS SELECT i.id, i.i, c.c FROM impressions i JOIN clicks c WITHIN 1 SECOND GRACE PERIOD 1 HOUR ON i.id = c.impression;`,
+		"CLICKED", []string{"impressions", "clicks"}},
 }
 
 func envInt(name string, def int) int {
@@ -327,33 +331,12 @@ func TestEngineJoinCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	load := func(topic string, n int, rec func(i int) (key string, value []byte)) {
-		if err := l.CreateTopic(ctx, topic, log.TopicConfig{Partitions: 4}); err != nil {
-			t.Fatal(err)
-		}
-		batches := make([][]log.Record, 4)
-		for i := 0; i < n; i++ {
-			k, v := rec(i)
-			p := log.PartitionForKey([]byte(k), 4)
-			batches[p] = append(batches[p], log.Record{Key: []byte(k), Value: v, Timestamp: int64(i)})
-		}
-		for p, b := range batches {
-			for len(b) > 0 {
-				n := min(len(b), 5000)
-				if _, err := l.Append(ctx, topic, int32(p), b[:n]); err != nil {
-					t.Fatal(err)
-				}
-				b = b[n:]
-			}
-		}
-	}
-	load("customers", customers, func(i int) (string, []byte) {
-		return fmt.Sprintf("c%d", i), fmt.Appendf(nil, `{"name":"name%d"}`, i)
+	loadCrashTopic(t, l, "customers", customers, func(i int) (string, []byte, int64) {
+		return fmt.Sprintf("c%d", i), fmt.Appendf(nil, `{"name":"name%d"}`, i), int64(i)
 	})
 	// Some ratings name customers the table does not have.
-	load("ratings", ratings, func(i int) (string, []byte) {
-		return fmt.Sprintf("r%d", i), fmt.Appendf(nil, `{"customer":"c%d","stars":%d,"i":%d}`, i*31%(customers+50), i%5+1, i)
+	loadCrashTopic(t, l, "ratings", ratings, func(i int) (string, []byte, int64) {
+		return fmt.Sprintf("r%d", i), fmt.Appendf(nil, `{"customer":"c%d","stars":%d,"i":%d}`, i*31%(customers+50), i%5+1, i), int64(i)
 	})
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -396,4 +379,84 @@ func TestEngineJoinCrash(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d ratings found their customer", named, ratings)
+}
+
+// loadCrashTopic creates topic with 4 partitions and appends n records
+// to it, each in the partition of its key.
+func loadCrashTopic(t *testing.T, l log.Log, topic string, n int, rec func(i int) (key string, value []byte, ts int64)) {
+	t.Helper()
+	ctx := context.Background()
+	if err := l.CreateTopic(ctx, topic, log.TopicConfig{Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	batches := make([][]log.Record, 4)
+	for i := 0; i < n; i++ {
+		k, v, ts := rec(i)
+		p := log.PartitionForKey([]byte(k), 4)
+		batches[p] = append(batches[p], log.Record{Key: []byte(k), Value: v, Timestamp: ts})
+	}
+	for p, b := range batches {
+		for len(b) > 0 {
+			n := min(len(b), 5000)
+			if _, err := l.Append(ctx, topic, int32(p), b[:n]); err != nil {
+				t.Fatal(err)
+			}
+			b = b[n:]
+		}
+	}
+}
+
+// The stream-stream crash test joins impressions with the clicks on a
+// third of them, half a second later, in a child killed at random points:
+// each click must be in the output once, with its impression. The grace
+// period is longer than the events span, so none is late whatever order
+// the sides reach the join in.
+func TestEngineStreamJoinCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a child process many times")
+	}
+	kills, impressions := envInt(engineCrashJoinKillsEnv, 30), envInt(engineCrashRatingsEnv, 300_000)
+	if raceDetector {
+		kills, impressions = envInt(engineCrashJoinKillsEnv, 5), envInt(engineCrashRatingsEnv, 20_000)
+	}
+	dir := t.TempDir()
+	l, err := embedded.Open(embedded.Options{Dir: dir + "/log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadCrashTopic(t, l, "impressions", impressions, func(i int) (string, []byte, int64) {
+		return fmt.Sprintf("i%d", i), fmt.Appendf(nil, `{"ad":"a%d","i":%d}`, i%97, i), int64(i)
+	})
+	clicks := impressions / 3
+	loadCrashTopic(t, l, "clicks", clicks, func(c int) (string, []byte, int64) {
+		return fmt.Sprintf("c%d", c), fmt.Appendf(nil, `{"impression":"i%d","c":%d}`, 3*c, 3*c), int64(3*c + 500)
+	})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	killed := crashLoop(t, dir, "streamjoin", kills, 4)
+	t.Logf("%d impressions and %d clicks, the child killed %d times", impressions, clicks, killed)
+
+	l, err = embedded.Open(embedded.Options{Dir: dir + "/log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	seen := map[int]bool{}
+	readTopic(t, l, "CLICKED", func(rec log.Record) {
+		var v struct{ I, C int }
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.I != v.C || string(rec.Key) != fmt.Sprintf("i%d", v.I) {
+			t.Fatalf("click %d joined impression %d under key %q", v.C, v.I, rec.Key)
+		}
+		if seen[v.C] {
+			t.Fatalf("click %d is in the output twice", v.C)
+		}
+		seen[v.C] = true
+	})
+	if len(seen) != clicks {
+		t.Fatalf("%d clicks joined, want %d", len(seen), clicks)
+	}
 }
