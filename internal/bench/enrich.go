@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/sluicedata/sluice/internal/catalog"
@@ -313,49 +311,15 @@ func enrichReference(ctx context.Context, sample [][]byte, n, customers int64, m
 	if err != nil {
 		return Measurement{}, err
 	}
-	const chunk = 1000
-	var next, events, size, alerts atomic.Int64
-	var bad atomic.Pointer[error]
-	b := newBudget(n, maxTime)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range filterWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var row []types.Value
-			for ctx.Err() == nil {
-				from := next.Add(chunk) - chunk
-				if !b.more(from) {
-					return
-				}
-				to := min(from+chunk, n)
-				var bytes, found int64
-				for i := from; i < to; i++ {
-					v := sample[i%int64(len(sample))]
-					var err error
-					if row, err = format.Decode(row[:0], v); err != nil {
-						bad.Store(&err)
-						return
-					}
-					bytes += int64(len(v))
-					if c, ok := table[row[0].BigInt()]; ok && row[1].Int() < 3 && c.platinum {
-						found++
-					}
-				}
-				events.Add(to - from)
-				size.Add(bytes)
-				alerts.Add(found)
-			}
-		}()
+	d, err := decodeEach(ctx, format, sample, n, filterWorkers, maxTime, func(row []types.Value) bool {
+		c, ok := table[row[0].BigInt()]
+		return ok && row[1].Int() < 3 && c.platinum
+	})
+	if err != nil {
+		return Measurement{}, err
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if e := bad.Load(); e != nil {
-		return Measurement{}, fmt.Errorf("reference: %w", *e)
-	}
-	return Measurement{Name: "go-map enrich", Events: events.Load(), Bytes: size.Load(), Elapsed: elapsed,
-		Detail: fmt.Sprintf("the ratings' JSON decoded, a Go map of %d customers, the filter; %d goroutines, no log", customers, filterWorkers)}, nil
+	return Measurement{Name: "go-map enrich", Events: d.events, Bytes: d.bytes, Elapsed: d.elapsed,
+		Detail: fmt.Sprintf("the ratings' JSON decoded, a Go map of %d customers, the filter (%d alerts); %d goroutines, no log", customers, d.matched, filterWorkers)}, nil
 }
 
 // enrichLatency feeds new ratings that make alerts (as the filter
