@@ -482,3 +482,47 @@ func tableOf(t *testing.T, l log.Log, topic string) map[string]string {
 	}
 	return out
 }
+
+// A stream-stream join is a stage of its own in an n-way join, before or
+// after a stream-table join.
+func TestStreamStreamJoinInNWayJoins(t *testing.T) {
+	// The result is keyed by the last join's key.
+	for _, c := range []struct{ name, query, want string }{
+		{"then a table", `CREATE STREAM out AS SELECT o.id, o.item, p.amount, i.name FROM orders o
+  JOIN payments p WITHIN 1 MINUTE ON o.id = p.order_id JOIN items i ON o.item = i.id;`,
+			`tea {"O_ID":"o1","AMOUNT":5,"NAME":"Green tea"}`},
+		{"after a table", `CREATE STREAM out AS SELECT o.id, o.item, p.amount, i.name FROM orders o
+  JOIN items i ON o.item = i.id JOIN payments p WITHIN 1 MINUTE ON o.id = p.order_id;`,
+			`o1 {"ITEM":"tea","AMOUNT":5,"NAME":"Green tea"}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, l := openManual(t)
+			sess := NewSession()
+			sess.Properties["auto.offset.reset"] = "earliest"
+			mustExec(t, e, sess, `CREATE TABLE items (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='items', partitions=1, value_format='JSON');
+CREATE STREAM orders (id STRING KEY, item STRING) WITH (kafka_topic='orders', partitions=1, value_format='JSON');
+CREATE STREAM payments (pid STRING KEY, order_id STRING, amount INT) WITH (kafka_topic='payments', partitions=1, value_format='JSON');
+`+c.query)
+			at := func(topic, key, value string, ts int64) {
+				if _, err := l.Append(t.Context(), topic, 0, []log.Record{{Key: []byte(key), Value: []byte(value), Timestamp: ts}}); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Drain(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			at("items", "tea", `{"name":"Green tea"}`, 0)
+			at("orders", "o1", `{"item":"tea"}`, 1000)
+			at("orders", "o2", `{"item":"tea"}`, 2000)
+			at("payments", "p1", `{"order_id":"o1","amount":5}`, 30_000)
+			at("payments", "p2", `{"order_id":"o2","amount":7}`, 200_000) // too late for o2
+			var got []string
+			for _, r := range readAll(t, l, "OUT") {
+				got = append(got, string(r.Key)+" "+string(r.Value))
+			}
+			if len(got) != 1 || got[0] != c.want {
+				t.Fatalf("got %v, want [%s]", got, c.want)
+			}
+		})
+	}
+}

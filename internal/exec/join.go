@@ -275,19 +275,29 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 	if js.window != nil {
 		// A stream-stream join: its buffers keep the row.
 		in = append(types.Row(nil), in...)
-		return js.window.add(side, string(js.key), ts, in, func(l, r types.Row, ts int64) error {
+		left, right := stage.First, stage.First+1
+		wside := 0
+		if side == right {
+			wside = 1
+		}
+		return js.window.add(wside, string(js.key), ts, in, func(l, r types.Row, ts int64) error {
 			// An outer result may come from another key's buffer: its key
-			// is its row's.
-			row, s := l, &j.Sides[0]
-			if row == nil {
-				row, s = r, &j.Sides[1]
+			// is its row's (a later stage's left row is a joined row).
+			var k types.Value
+			var err error
+			switch {
+			case l == nil:
+				k, err = j.Sides[right].Key.Eval(r)
+			case pl.joinAt > 0:
+				k, err = stage.Key.Eval(l)
+			default:
+				k, err = j.Sides[left].Key.Eval(l)
 			}
-			k, err := s.Key.Eval(row)
 			if err != nil {
 				return err
 			}
 			clear(js.sides)
-			js.sides[0], js.sides[1] = sideRow{row: l}, sideRow{row: r}
+			js.sides[left], js.sides[right] = sideRow{row: l}, sideRow{row: r}
 			return pl.joinResult(st, pl.joinedRow(st, pl.resultKey(k), js.sides, rec, ts), rec, ts, false, emit)
 		})
 	}

@@ -332,11 +332,10 @@ func (b *Binder) bindJoin(q *ast.Query, opts Options) (*Query, error) {
 		}
 		cur := stages[len(stages)-1]
 		switch {
-		case step.Within != nil || cur.withinJoin:
-			return nil, errorf(jc.Pos, "A stream-stream join within an n-way join is not supported yet: write it to a stream first, then join that.")
 		case cur.ForeignKey && !step.ForeignKey && !containsString(cur.keyExprs, l.canon):
 			return nil, errorf(jc.On.Position(), "Invalid join condition: after a foreign-key join, a table is joined on the left table's primary key. Got %s = %s.", l.sql, r.sql)
-		case step.ForeignKey || cur.ForeignKey || !containsString(cur.keyExprs, l.canon):
+		case step.ForeignKey || cur.ForeignKey || step.Within != nil || cur.withinJoin || !containsString(cur.keyExprs, l.canon):
+			// A foreign-key or a stream-stream join is a stage of its own.
 			stages = append(stages, newStageBinding(i, step, lops, rops, sc, cur))
 		default:
 			cur.add(i, step, l, r)
