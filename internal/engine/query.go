@@ -300,12 +300,13 @@ func lateTopic(queryID string) string { return "sluice-" + queryID + "-late-reco
 // repartitionTopic names a query's internal repartition topic.
 func repartitionTopic(queryID string) string { return "_sluice-" + queryID + "-repartition" }
 
-// openState keeps an aggregation task's groups in a state store under
-// the data directory, the most recently used of them cached in memory
-// within the task's share of the engine's state cache. A store with a
-// checkpoint is where the task resumes: it reads on from the
-// checkpoint's position, instead of reading its input again from the
-// start, and its groups come back from the store as records need them.
+// openState keeps a task's state (an aggregation's groups, a join's
+// rows) in a state store under the data directory, the most recently
+// used of it cached in memory within the task's share of the engine's
+// state cache. A store with a checkpoint is where the task resumes: it
+// reads on from the checkpoint's position, instead of reading its input
+// again from the start, and its state comes back from the store as
+// records need it.
 func (e *Engine) openState(ctx context.Context, q *persistentQuery, t *exec.Task, tp log.TopicPartition) error {
 	dir := filepath.Join(e.stateDir, q.id, fmt.Sprintf("%s-%d", tp.Topic, tp.Partition))
 	store, err := state.Open(dir, state.Options{BlockCache: e.blockCache})
@@ -367,7 +368,7 @@ func (e *Engine) addTasks(ctx context.Context, q *persistentQuery, pl *exec.Pipe
 		if stateful && hasCommitted {
 			t.RestoreUntil(offsets[i])
 		}
-		if stateful && e.stateDir != "" && pl.KeepsGroups() {
+		if stateful && e.stateDir != "" && pl.KeepsState() {
 			if err := e.openState(ctx, q, t, tp); err != nil {
 				t.Close()
 				return err

@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"slices"
-
 	"github.com/sluicedata/sluice/internal/log"
 	"github.com/sluicedata/sluice/internal/sql/ast"
 	"github.com/sluicedata/sluice/internal/types"
@@ -68,13 +66,13 @@ func (pl *Pipeline) fkRoute(st *rowState, in, lk types.Row, fk types.Value, t ty
 }
 
 // fkJoinRecord runs a foreign-key join stage: in is a row of side (the
-// stage's left input, or its right table) whose join key is in
-// st.join.key.
-func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, rec *log.Record, ts int64, emit func(*Out) error) error {
+// stage's left input, or its right table), data its join topic encoding,
+// whose join key is in st.join.key.
+func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, data []byte, rec *log.Record, ts int64, emit func(*Out) error) error {
 	js := st.join
 	stage := pl.joinStage()
 	left, right := stage.First, stage.First+1
-	fk := string(js.key)
+	fk := js.key
 	// The left key: the left table's, or the previous stage's result's.
 	nk := pl.Plan.Join.Sides[0].Source.Schema.KeyLen()
 	if pl.joinAt > 0 {
@@ -91,57 +89,54 @@ func (pl *Pipeline) fkJoinRecord(st *rowState, side, op int, in types.Row, rec *
 		return pl.joinResult(st, pl.joinedRow(st, l[:nk], js.sides, rec, ts), rec, ts, tombstone, emit)
 	}
 	if side == right {
-		t := js.tables[right]
+		var err error
 		if op == opDelete {
-			delete(t, fk)
+			err = js.db.deleteRow(right, fk)
 		} else {
-			t[fk] = sideRow{row: append(types.Row(nil), in...), ts: ts}
+			err = js.db.setRow(right, fk, ts, data)
 		}
-		r, ok := t[fk]
-		lefts := js.fkLeft[fk]
-		// In the left keys' order: a restart emits the same records.
-		keys := make([]string, 0, len(lefts))
-		for lk := range lefts {
-			keys = append(keys, lk)
+		if err != nil {
+			return err
 		}
-		slices.Sort(keys)
-		for _, lk := range keys {
-			var rr *sideRow
-			if ok {
-				rr = &r
-			}
-			if err := emitRow(lefts[lk].row, rr, ts); err != nil {
-				return err
-			}
+		r, ok, err := js.db.row(right, fk, false)
+		if err != nil {
+			return err
 		}
-		return nil
+		var rr *sideRow
+		if ok {
+			rr = &r
+		}
+		return js.db.leftsOf(left, fk, func(l sideRow) error { return emitRow(l.row, rr, ts) })
 	}
 	var lk []byte
 	for _, v := range in[:nk] {
 		lk = types.AppendBinary(lk, v)
 	}
-	lefts := js.fkLeft[fk]
 	switch op {
 	case opRetract:
-		delete(lefts, string(lk))
-		return nil
+		return js.db.deleteLeft(fk, lk)
 	case opDelete:
 		// The tombstone carries the deleted row, whose key the next stage
 		// may read.
+		l, _, err := js.db.left(left, fk, lk)
+		if err != nil {
+			return err
+		}
+		if err := js.db.deleteLeft(fk, lk); err != nil {
+			return err
+		}
 		clear(js.sides)
-		js.sides[left] = lefts[string(lk)]
-		delete(lefts, string(lk))
+		js.sides[left] = l
 		return pl.joinResult(st, pl.joinedRow(st, in[:nk], js.sides, rec, ts), rec, ts, true, emit)
 	}
-	if lefts == nil {
-		if js.fkLeft == nil {
-			js.fkLeft = map[string]map[string]sideRow{}
-		}
-		lefts = map[string]sideRow{}
-		js.fkLeft[fk] = lefts
+	if err := js.db.setLeft(fk, lk, ts, data); err != nil {
+		return err
 	}
-	lefts[string(lk)] = sideRow{row: append(types.Row(nil), in...), ts: ts}
-	if r, ok := js.tables[right][fk]; ok {
+	r, ok, err := js.db.row(right, fk, false)
+	if err != nil {
+		return err
+	}
+	if ok {
 		return emitRow(in, &r, ts)
 	}
 	if !inner || op == opUpdate {

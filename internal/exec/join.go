@@ -153,51 +153,10 @@ func (pl *Pipeline) joinOut(st *rowState, op int, key types.Value, in types.Row,
 	return emit(&Out{Row: out, Time: ts})
 }
 
-// joinState is a join task's state: each table input's rows by key (the
-// left input's under Stages[k].First), and the buffers of a
-// stream-stream join.
-type joinState struct {
-	tables []map[string]sideRow
-	window *windowJoin
-	key    []byte
-	sides  []sideRow // scratch: the rows of one result, by side
-	before []sideRow // and of the result before a table changed
-	row    types.Row
-	// fkLeft holds a foreign-key join's left rows by foreign key, then by
-	// left key.
-	fkLeft map[string]map[string]sideRow
-}
-
-// sideRow is an input's row with its time; a nil row is an absent input.
-// A later stage's left input's row is the previous stage's joined row.
-type sideRow struct {
-	row types.Row
-	ts  int64
-}
-
-func (pl *Pipeline) newJoinState() *joinState {
-	j, st := pl.Plan.Join, pl.joinStage()
-	n := len(j.Sides)
-	js := &joinState{tables: make([]map[string]sideRow, n), sides: make([]sideRow, n), before: make([]sideRow, n)}
-	if j.LeftTable(pl.joinAt) {
-		js.tables[st.First] = map[string]sideRow{}
-	}
-	for i := st.First + 1; i <= st.Last+1; i++ {
-		if j.Sides[i].Table() {
-			js.tables[i] = map[string]sideRow{}
-		}
-	}
-	if w := j.Steps[st.First].Within; w != nil {
-		js.window = newWindowJoin(j.Steps[st.First].Type, w.Before, w.After, w.Grace, w.GraceSet)
-	}
-	return js
-}
-
-// KeepsGroups reports whether the pipeline's tasks keep an aggregation's
-// groups, which a state store holds: a join stage that writes the
-// repartition topic of an aggregation keeps none.
-func (pl *Pipeline) KeepsGroups() bool {
-	return pl.Plan.Aggregate != nil && pl.stage != StageJoin
+// KeepsState reports whether the pipeline's tasks keep state that a
+// state store holds: a join stage's rows, or an aggregation's groups.
+func (pl *Pipeline) KeepsState() bool {
+	return pl.stage == StageJoin || pl.Plan.Aggregate != nil
 }
 
 // joinStage is the stage the pipeline runs.
@@ -226,7 +185,7 @@ func (pl *Pipeline) SetJoinStage(k int) {
 // joinRecord runs a stage of a join: it joins a row of its join topic
 // with the state of the other inputs.
 func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) error) error {
-	j, stage := pl.Plan.Join, pl.joinStage()
+	stage := pl.joinStage()
 	if len(rec.Value) == 0 {
 		pl.fail(rec, "deserialization", "Failed to read the join topic: a record without its side")
 		return nil
@@ -243,15 +202,14 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 		return nil
 	}
 	if st.join == nil {
-		st.join = pl.newJoinState()
+		js, err := pl.newJoinState(nil, nil)
+		if err != nil {
+			return err
+		}
+		st.join = js
 	}
 	js := st.join
 	data := rec.Value[1:]
-	if js.tables[side] != nil || js.window != nil {
-		// The row is kept: its strings and bytes must not point into the
-		// record, which the reader reuses.
-		data = append([]byte(nil), data...)
-	}
 	vals, err := format.Decode(st.exp[:0], data)
 	st.exp = vals
 	if err != nil {
@@ -259,28 +217,30 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 		return nil
 	}
 	op, key, in := int(vals[0].Int()), vals[1], vals[2:]
-	deleted := op == opDelete
 	js.key = types.AppendBinary(js.key[:0], key)
-	ts := rec.Timestamp
 	res := *rec
 	res.Headers = nil // the join topic's are the join's own
-	rec = &res
-	if stage.ForeignKey {
-		return pl.fkJoinRecord(st, side, op, in, rec, ts, emit)
+	if err := pl.join(st, side, op, key, in, data, &res, emit); err != nil {
+		return err
 	}
-	keys := pl.resultKey(key)
-	out := func(rows []sideRow, ts int64) error {
-		return pl.joinResult(st, pl.joinedRow(st, keys, rows, rec, ts), rec, ts, false, emit)
+	return js.changed()
+}
+
+// join processes a row of side of the stage's join topic, whose value
+// (past the side byte) is data.
+func (pl *Pipeline) join(st *rowState, side, op int, key types.Value, in types.Row, data []byte, rec *log.Record, emit func(*Out) error) error {
+	j, stage, js := pl.Plan.Join, pl.joinStage(), st.join
+	ts := rec.Timestamp
+	if stage.ForeignKey {
+		return pl.fkJoinRecord(st, side, op, in, data, rec, ts, emit)
 	}
 	if js.window != nil {
-		// A stream-stream join: its buffers keep the row.
-		in = append(types.Row(nil), in...)
 		left, right := stage.First, stage.First+1
 		wside := 0
 		if side == right {
 			wside = 1
 		}
-		return js.window.add(wside, string(js.key), ts, in, func(l, r types.Row, ts int64) error {
+		return js.window.add(wside, js.key, ts, data, in, func(l, r types.Row, ts int64) error {
 			// An outer result may come from another key's buffer: its key
 			// is its row's (a later stage's left row is a joined row).
 			var k types.Value
@@ -301,33 +261,34 @@ func (pl *Pipeline) joinRecord(st *rowState, rec *log.Record, emit func(*Out) er
 			return pl.joinResult(st, pl.joinedRow(st, pl.resultKey(k), js.sides, rec, ts), rec, ts, false, emit)
 		})
 	}
-	if t := js.tables[side]; t != nil {
+	if js.table[side] {
 		if j.LeftTable(pl.joinAt) {
-			row, ok, tombstone := pl.tableUpdate(st, side, key, sideRow{row: in, ts: ts}, deleted, rec)
-			if !ok {
-				return nil
+			row, ok, tombstone, err := pl.tableUpdate(st, side, key, ts, data, op == opDelete, rec)
+			if err != nil || !ok {
+				return err
 			}
 			return pl.joinResult(st, row, rec, row[len(row)-3].BigInt(), tombstone, emit)
 		}
 		// A stream-table join changes the table and emits nothing.
-		if deleted {
-			delete(t, string(js.key))
-		} else {
-			t[string(js.key)] = sideRow{row: append(types.Row(nil), in...), ts: ts}
+		if op == opDelete {
+			return js.db.deleteRow(side, js.key)
 		}
-		return nil
+		return js.db.setRow(side, js.key, ts, data)
 	}
 	// A stream row looks up each table in turn.
 	clear(js.sides)
 	js.sides[stage.First] = sideRow{row: in, ts: ts}
 	for i := stage.First; i <= stage.Last; i++ {
-		r, ok := js.tables[i+1][string(js.key)]
+		r, ok, err := js.db.row(i+1, js.key, true)
+		if err != nil {
+			return err
+		}
 		if !ok && j.Steps[i].Type == ast.InnerJoin {
 			return nil
 		}
 		js.sides[i+1] = r
 	}
-	return out(js.sides, ts)
+	return pl.joinResult(st, pl.joinedRow(st, pl.resultKey(key), js.sides, rec, ts), rec, ts, false, emit)
 }
 
 // joinResult sends a stage's result on: the last stage's through the
@@ -351,34 +312,40 @@ func (pl *Pipeline) joinResult(st *rowState, row types.Row, rec *log.Record, ts 
 	return pl.joinRoute(st, key, row, ts, tombstone, emit)
 }
 
-// tableUpdate applies a change of a table side of a table-table join and
-// emits the change of the joined row as Kafka Streams does: the new
-// joined row when there is one that passes the filter, else a tombstone
-// when the previous one did.
-func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, r sideRow, deleted bool, rec *log.Record) (row types.Row, ok, tombstone bool) {
+// tableUpdate applies a change of a table side of a table-table join (a
+// row of time ts, whose join topic encoding is data) and emits the change of the joined
+// row as Kafka Streams does: the new joined row when there is one that
+// passes the filter, else a tombstone when the previous one did.
+func (pl *Pipeline) tableUpdate(st *rowState, side int, key types.Value, ts int64, data []byte, deleted bool, rec *log.Record) (row types.Row, ok, tombstone bool, err error) {
 	js := st.join
-	j := pl.Plan.Join
-	before, _ := js.tableJoin(j, pl.joinStage(), string(js.key), js.before)
-	beforeOK := before && pl.passes(pl.joinedRow(st, pl.resultKey(key), js.before, rec, r.ts))
-	t := js.tables[side]
-	if deleted {
-		delete(t, string(js.key))
-	} else {
-		r.row = append(types.Row(nil), r.row...)
-		t[string(js.key)] = r
+	before, _, err := js.tableJoin(pl.Plan.Join, pl.joinStage(), js.before)
+	if err != nil {
+		return nil, false, false, err
 	}
-	after, ts := js.tableJoin(j, pl.joinStage(), string(js.key), js.sides)
-	ts = max(ts, r.ts)
+	beforeOK := before && pl.passes(pl.joinedRow(st, pl.resultKey(key), js.before, rec, ts))
+	if deleted {
+		err = js.db.deleteRow(side, js.key)
+	} else {
+		err = js.db.setRow(side, js.key, ts, data)
+	}
+	if err != nil {
+		return nil, false, false, err
+	}
+	after, joined, err := js.tableJoin(pl.Plan.Join, pl.joinStage(), js.sides)
+	if err != nil {
+		return nil, false, false, err
+	}
+	ts = max(ts, joined)
 	if after {
 		row = pl.joinedRow(st, pl.resultKey(key), js.sides, rec, ts)
 		if pl.passes(row) {
-			return row, true, false
+			return row, true, false, nil
 		}
 	}
 	if beforeOK {
-		return pl.joinedRow(st, pl.resultKey(key), js.before, rec, ts), true, true
+		return pl.joinedRow(st, pl.resultKey(key), js.before, rec, ts), true, true, nil
 	}
-	return nil, false, false
+	return nil, false, false, nil
 }
 
 // passes evaluates the plan's filter on a joined row of the last stage;
@@ -396,15 +363,21 @@ func (pl *Pipeline) passes(row types.Row) bool {
 	return !v.IsNull() && v.Bool()
 }
 
-// tableJoin joins the tables' rows of key, the stage's left input then
-// its sides, into sides (absent inputs nil); it reports whether the join
-// has a row, and its time (the latest of its inputs').
-func (js *joinState) tableJoin(j *plan.Join, stage *plan.JoinStage, key string, sides []sideRow) (bool, int64) {
+// tableJoin joins the tables' rows of the current key, the stage's left
+// input then its sides, into sides (absent inputs nil); it reports
+// whether the join has a row, and its time (the latest of its inputs').
+func (js *joinState) tableJoin(j *plan.Join, stage *plan.JoinStage, sides []sideRow) (bool, int64, error) {
 	clear(sides)
-	r, exists := js.tables[stage.First][key]
+	r, exists, err := js.db.row(stage.First, js.key, false)
+	if err != nil {
+		return false, 0, err
+	}
 	sides[stage.First] = r
 	for i := stage.First; i <= stage.Last; i++ {
-		o, ok := js.tables[i+1][key]
+		o, ok, err := js.db.row(i+1, js.key, false)
+		if err != nil {
+			return false, 0, err
+		}
 		switch j.Steps[i].Type {
 		case ast.InnerJoin:
 			exists = exists && ok
@@ -423,7 +396,7 @@ func (js *joinState) tableJoin(j *plan.Join, stage *plan.JoinStage, key string, 
 	}
 	if !exists {
 		clear(sides)
-		return false, 0
+		return false, 0, nil
 	}
 	ts := int64(0)
 	for _, s := range sides {
@@ -431,7 +404,7 @@ func (js *joinState) tableJoin(j *plan.Join, stage *plan.JoinStage, key string, 
 			ts = max(ts, s.ts)
 		}
 	}
-	return true, ts
+	return true, ts, nil
 }
 
 // resultKey is the key columns of a join's result for a join key: the

@@ -40,10 +40,12 @@ func (c *StateCache) Bytes() int64 { return c.bytes }
 
 func (c *StateCache) share() int64 { return c.bytes / max(1, c.tasks.Load()) }
 
-// SetStateCache makes the task's aggregation, once it uses a store (see
-// UseStore), keep its groups in memory within its share of c. Without
-// it, a task with a store has a budget of DefaultStateCacheBytes alone.
+// SetStateCache makes the task, once it uses a store (see UseStore), keep
+// its aggregation's groups or its join's rows in memory within its share
+// of c. Without it, a task with a store has a budget of
+// DefaultStateCacheBytes alone.
 func (t *Task) SetStateCache(c *StateCache) {
+	t.budget = c
 	if ag := t.st.agg; ag != nil {
 		ag.budget = c
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sluicedata/sluice/internal/sql/ast"
+	"github.com/sluicedata/sluice/internal/state"
 	"github.com/sluicedata/sluice/internal/types"
 )
 
@@ -31,7 +32,7 @@ func runWindowJoin(t *testing.T, w *windowJoin, inputs ...string) string {
 		if side == 'R' {
 			s = 1
 		}
-		err := w.add(s, key, ts, types.Row{types.Str(val)}, func(l, r types.Row, ts int64) error {
+		err := w.add(s, []byte(key), ts, []byte(val), types.Row{types.Str(val)}, func(l, r types.Row, ts int64) error {
 			out = append(out, fmt.Sprintf("%s,%s@%d", name(l), name(r), ts))
 			return nil
 		})
@@ -86,7 +87,7 @@ func TestWindowJoin(t *testing.T) {
 			if !c.graceSet {
 				grace = 24 * 3600 * sec
 			}
-			got := runWindowJoin(t, newWindowJoin(c.kind, c.before, c.after, grace, c.graceSet), c.inputs...)
+			got := runWindowJoin(t, testWindowJoin(t, c.kind, c.before, c.after, grace, c.graceSet), c.inputs...)
 			if got != c.want {
 				t.Fatalf("got  %s\nwant %s", got, c.want)
 			}
@@ -94,17 +95,74 @@ func TestWindowJoin(t *testing.T) {
 	}
 }
 
-// The buffers hold what a join may still need, not the whole stream.
+// testWindowJoin is a windowJoin over an in-memory store whose records
+// are strings.
+func testWindowJoin(t *testing.T, kind ast.JoinType, before, after, grace int64, hasGrace bool) *windowJoin {
+	t.Helper()
+	store, err := state.Open("", state.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	w, err := newWindowJoin(kind, before, after, grace, hasGrace, store, func(_ int, data []byte) (types.Row, error) {
+		return types.Row{types.Str(string(data))}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// The buffers hold what a join may still need, not the whole stream:
+// expiry runs when a cutoff has moved by an eighth of the retention.
 func TestWindowJoinBuffersAreBounded(t *testing.T) {
-	w := newWindowJoin(ast.LeftJoin, 1000, 1000, 500, true)
-	for i := 0; i < 100_000; i++ {
+	const before, after, grace = 1000, 1000, 500
+	w := testWindowJoin(t, ast.LeftJoin, before, after, grace, true)
+	limit := int64(2 * (before + after + grace + (before+after+grace)/8 + 2))
+	for i := 0; i < 50_000; i++ {
 		side := i % 2
-		w.add(side, fmt.Sprint(i%100), int64(i), types.Row{types.Int(int32(i))}, func(l, r types.Row, ts int64) error { return nil })
-		if n := w.size(); n > 2*(2*1000+500+2) {
+		v := fmt.Sprint(i)
+		if err := w.add(side, []byte(fmt.Sprint(i%100)), int64(i), []byte(v), types.Row{types.Str(v)}, func(l, r types.Row, ts int64) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.m.Records; n > limit {
 			t.Fatalf("after %d records, %d buffered", i+1, n)
 		}
 	}
-	if w.outer.Len() > 2*1000+500 {
-		t.Fatalf("%d outer results waiting", w.outer.Len())
+	if w.m.Waiting > before+grace+2 {
+		t.Fatalf("%d outer results waiting", w.m.Waiting)
+	}
+}
+
+// The buffers survive a checkpoint and a restart of the store: the join
+// goes on as if it had not stopped.
+func TestWindowJoinResumesFromCheckpoint(t *testing.T) {
+	inputs := []string{"L0 A@0", "R0 a@60000", "L1 B@330000", "L2 C@90000", "R2 c@90000", "L3 D@60000", "R3 d@60000"}
+	want := runWindowJoin(t, testWindowJoin(t, ast.LeftJoin, 60_000, 60_000, 60_000, true), inputs...)
+	dir := t.TempDir()
+	decode := func(_ int, data []byte) (types.Row, error) { return types.Row{types.Str(string(data))}, nil }
+	var got []string
+	for i, in := range inputs {
+		store, err := state.Open(dir, state.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := newWindowJoin(ast.LeftJoin, 60_000, 60_000, 60_000, true, store, decode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out := runWindowJoin(t, w, in); out != "" {
+			got = append(got, out)
+		}
+		if err := w.save(); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Checkpoint(state.Checkpoint{StreamTime: int64(i)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		store.Close()
+	}
+	if strings.Join(got, " ") != want {
+		t.Fatalf("across restarts: %s\nwithout:         %s", strings.Join(got, " "), want)
 	}
 }

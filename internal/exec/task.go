@@ -47,6 +47,10 @@ type Task struct {
 	lastCommit     time.Time
 	committed      int64
 	restoreUntil   int64
+	// input names the task's input in its state's checkpoints; budget
+	// bounds the memory of its cached state.
+	input  string
+	budget *StateCache
 }
 
 // NewTask returns a task reading r into sink. commit, when not nil, is
@@ -92,19 +96,25 @@ func (t *Task) RestoreUntil(offset int64) {
 
 func discard(*Out) error { return nil }
 
-// UseStore keeps the aggregation's groups in store, checkpointed at each
-// commit with the task's position in input (a "topic/partition" name)
-// and its sink's positions, and loads those of the last checkpoint. It
-// returns that checkpoint; ok is false when the store had none. Call it
-// before the task runs.
+// UseStore keeps the task's state in store, checkpointed at each commit
+// with the task's position in input (a "topic/partition" name) and its
+// sink's positions: an aggregation's groups, or a join stage's rows. It
+// restores the state of the last checkpoint and returns that checkpoint;
+// ok is false when the store had none. Call it before the task runs.
 func (t *Task) UseStore(store *state.Store, input string) (cp state.Checkpoint, ok bool, err error) {
-	ag := t.st.agg
-	if ag == nil {
-		return cp, false, nil
+	t.input = input
+	if t.pl.stage == StageJoin {
+		js, err := t.pl.newJoinState(store, t.budget)
+		if err != nil {
+			return cp, false, err
+		}
+		t.st.join = js
+		cp, ok, err = store.LastCheckpoint()
+	} else if ag := t.st.agg; ag != nil {
+		p := newPersistence(t.pl, store, input)
+		ag.persist = p
+		cp, ok, err = p.restore(ag)
 	}
-	p := newPersistence(t.pl, store, input)
-	ag.persist = p
-	cp, ok, err = p.restore(ag)
 	if ok {
 		t.restored = &cp
 	}
@@ -257,17 +267,8 @@ func (t *Task) Commit(ctx context.Context) error {
 		return nil
 	}
 	outputs := t.outputPositions(pos)
-	if ag := t.st.agg; ag != nil && ag.persist != nil {
-		cp := state.Checkpoint{Inputs: map[string]int64{ag.persist.input: pos}}
-		for tp, off := range outputs {
-			if cp.Outputs == nil {
-				cp.Outputs = map[string]int64{}
-			}
-			cp.Outputs[state.PartitionKey(tp.Topic, tp.Partition)] = off
-		}
-		if err := ag.persist.checkpoint(ag, cp); err != nil {
-			return fmt.Errorf("checkpointing the state: %w", err)
-		}
+	if err := t.checkpoint(pos, outputs); err != nil {
+		return fmt.Errorf("checkpointing the state: %w", err)
 	}
 	if err := t.commit(ctx, pos, outputs); err != nil {
 		return err
@@ -276,10 +277,37 @@ func (t *Task) Commit(ctx context.Context) error {
 	return nil
 }
 
+// checkpoint commits the task's state in its store, if it has one, with
+// its input position next and its outputs' positions.
+func (t *Task) checkpoint(next int64, outputs map[log.TopicPartition]int64) error {
+	ag, js := t.st.agg, t.st.join
+	persisted := ag != nil && ag.persist != nil
+	if !persisted && (js == nil || js.owned) {
+		return nil
+	}
+	cp := state.Checkpoint{Inputs: map[string]int64{t.input: next}}
+	for tp, off := range outputs {
+		if cp.Outputs == nil {
+			cp.Outputs = map[string]int64{}
+		}
+		cp.Outputs[state.PartitionKey(tp.Topic, tp.Partition)] = off
+	}
+	if persisted {
+		return ag.persist.checkpoint(ag, cp)
+	}
+	if err := js.save(); err != nil {
+		return err
+	}
+	return js.store.Checkpoint(cp, nil)
+}
+
 // Close releases the task's reader.
 func (t *Task) Close() error {
 	if ag := t.st.agg; ag != nil {
 		ag.sources.close()
+	}
+	if js := t.st.join; js != nil {
+		js.close()
 	}
 	return t.reader.Close()
 }

@@ -41,6 +41,20 @@ func (kv *KV) Range(from, to []byte) (*Iter, error) {
 	return &Iter{s: kv.s, it: it, strip: len(kv.prefix)}, nil
 }
 
+// Prefix iterates the keys starting with p in order, as Range does.
+func (kv *KV) Prefix(p []byte) (*Iter, error) {
+	lo := kv.full(p)
+	hi := prefixEnd(lo)
+	if hi == nil {
+		hi = prefixEnd(kv.prefix)
+	}
+	it, err := kv.s.newIter(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return &Iter{s: kv.s, it: it, strip: len(kv.prefix)}, nil
+}
+
 // Iter walks a KV range. Key and Value are valid until the next call to
 // Next.
 type Iter struct {

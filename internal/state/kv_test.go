@@ -158,3 +158,38 @@ func TestKVIteratorSnapshot(t *testing.T) {
 		t.Fatalf("after the changes: %v", got)
 	}
 }
+
+// Prefix reads the keys starting with a prefix, up to one of 0xff bytes,
+// and never another sub-store's.
+func TestKVPrefix(t *testing.T) {
+	s := openStore(t, "", Options{InMemory: true})
+	defer s.Close()
+	kv, next := s.KeyValue("p"), s.KeyValue("q")
+	for _, k := range []string{"a", "ab", "abc", "b", "\xff", "\xff\xff", "\xff\xffz"} {
+		if err := kv.Put([]byte(k), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := next.Put([]byte("\xff\xff"), []byte("other")); err != nil {
+		t.Fatal(err)
+	}
+	for prefix, want := range map[string][]string{
+		"a":        {"a", "ab", "abc"},
+		"ab":       {"ab", "abc"},
+		"c":        nil,
+		"\xff\xff": {"\xff\xff", "\xff\xffz"},
+	} {
+		it, err := kv.Prefix([]byte(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for it.Next() {
+			got = append(got, string(it.Key()))
+		}
+		it.Close()
+		if !slices.Equal(got, want) {
+			t.Errorf("Prefix(%q) = %q, want %q", prefix, got, want)
+		}
+	}
+}

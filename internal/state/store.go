@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -15,6 +16,9 @@ type Options struct {
 	// CacheBytes (default 8 MiB).
 	BlockCache *BlockCache
 	CacheBytes int64
+	// InMemory keeps the store in memory only (dir is then ignored): for
+	// state that a task rebuilds after a restart anyway.
+	InMemory bool
 }
 
 const defaultCacheBytes = 8 << 20
@@ -76,6 +80,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		popts.Levels[i].EnsureDefaults()
+	}
+	if opts.InMemory {
+		popts.FS, dir = vfs.NewMem(), ""
 	}
 	db, err := pebble.Open(dir, popts)
 	if err != nil {
