@@ -28,6 +28,7 @@ func Workloads() []Workload {
 		rollupWorkload(),
 		rollupMemoryWorkload(),
 		enrichWorkload(),
+		clickJoinWorkload(),
 		pullLookup(),
 		recoveryWorkload(),
 		nexmarkQ0(),

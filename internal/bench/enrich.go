@@ -239,7 +239,7 @@ func waitQuery(ctx context.Context, eng *engine.Engine, id string, topics []stri
 	defer tick.Stop()
 	lastMove, last := time.Now(), int64(-1)
 	for {
-		least, done := int64(-1), true
+		least, sum, done := int64(-1), int64(0), true
 		for _, t := range topics {
 			info, err := eng.Log().DescribeTopic(ctx, t)
 			if err != nil {
@@ -254,6 +254,7 @@ func waitQuery(ctx context.Context, eng *engine.Engine, id string, topics []stri
 				return err
 			}
 			done = done && c >= end
+			sum += c
 			if least < 0 || c < least {
 				least = c
 			}
@@ -264,10 +265,10 @@ func waitQuery(ctx context.Context, eng *engine.Engine, id string, topics []stri
 		if done {
 			return nil
 		}
-		if least != last {
-			last, lastMove = least, time.Now()
+		if sum != last {
+			last, lastMove = sum, time.Now()
 		} else if time.Since(lastMove) > filterStall {
-			return fmt.Errorf("query %s stalled at %d", id, least)
+			return fmt.Errorf("query %s stalled at %d records of %s", id, sum, strings.Join(topics, ", "))
 		}
 		select {
 		case <-ctx.Done():

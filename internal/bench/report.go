@@ -126,9 +126,11 @@ func (r Report) WriteText(w io.Writer) error {
 		row("", humanCount(o.PerSec)+" ev/s", mbs(o.MBPerSec),
 			fmt.Sprintf("ratio %.3f  %s%s", o.Ratio, o.Name, paren(o.Detail)))
 	}
-	fmt.Fprintf(&b, "  %-12s p50 %s  p99 %s  p99.9 %s  max %s   (%s events at %s ev/s for %.1f s)\n", "latency",
-		fmtMs(r.P50Ms), fmtMs(r.P99Ms), fmtMs(r.P999Ms), fmtMs(r.MaxMs),
-		groupDigits(r.LatencyEvents), groupDigits(int64(r.LatencyRate)), r.LatencyDurationSec)
+	if r.LatencyEvents > 0 {
+		fmt.Fprintf(&b, "  %-12s p50 %s  p99 %s  p99.9 %s  max %s   (%s events at %s ev/s for %.1f s)\n", "latency",
+			fmtMs(r.P50Ms), fmtMs(r.P99Ms), fmtMs(r.P999Ms), fmtMs(r.MaxMs),
+			groupDigits(r.LatencyEvents), groupDigits(int64(r.LatencyRate)), r.LatencyDurationSec)
+	}
 	rss := fmt.Sprintf("%.1f MiB", float64(r.PeakRSSBytes)/(1<<20))
 	if r.RSSSinceStart {
 		rss += " (since process start)"

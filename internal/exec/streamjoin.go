@@ -24,10 +24,14 @@ import (
 // if no match came meanwhile.
 //
 // The buffers live in the task's state store, so that an hour of a busy
-// stream needs disk, not memory: each side's records of a key in one
-// entry, in time order, as the join topic holds them (decoded only when
-// they match); an index by time to expire them; and the records waiting
-// for their outer result, by time. Expiry runs once a side's cutoff has
+// stream needs disk, not memory: each record under its side, key, time
+// and arrival, as the join topic holds it (decoded only when it
+// matches), so that a record reads only the other side's records of its
+// key within its window, however many the key has; each side's latest
+// time of each key, which tells at the cost of a lookup (nearly free for
+// an absent key) that a key has nothing in a window, most keys' case;
+// an index by time to expire them; and the records waiting for their
+// outer result, by time. Expiry runs once a side's cutoff has
 // moved by an eighth of the retention, so that it reads the index in
 // runs; a record past the cutoff is ignored until then.
 type windowJoin struct {
@@ -36,12 +40,13 @@ type windowJoin struct {
 	eager                bool
 	// decode reads a buffered record of a side.
 	decode func(side int, data []byte) (types.Row, error)
-	// buf holds each side's records by key, byTime indexes them by side
-	// and time, outer the records waiting for their outer result by time.
-	buf, byTime, outer, meta *state.KV
-	m                        windowMeta
-	k                        []byte // scratch keys
-	v                        []byte // scratch value
+	// buf holds each side's records by key, latest each side's latest
+	// time of each key, byTime the records by side and time, outer the
+	// records waiting for their outer result by time.
+	buf, latest, byTime, outer, meta *state.KV
+	m                                windowMeta
+	k                                []byte // scratch keys
+	v                                []byte // scratch value
 }
 
 // windowMeta is what a windowJoin keeps besides its records, saved with
@@ -60,21 +65,13 @@ type windowMeta struct {
 	OuterFrom int64 `json:"outerFrom"`
 }
 
-// windowRecord is a buffered record; data is its join topic row.
-type windowRecord struct {
-	ts      int64
-	seq     uint64
-	waiting bool // for its outer result
-	data    []byte
-}
-
 var windowMetaKey = []byte("window")
 
 // newWindowJoin returns the join of kind over the buffers in store,
 // restored as of its last checkpoint.
 func newWindowJoin(kind ast.JoinType, before, after, grace int64, hasGrace bool, store *state.Store, decode func(int, []byte) (types.Row, error)) (*windowJoin, error) {
 	w := &windowJoin{kind: kind, before: before, after: after, grace: grace, eager: !hasGrace, decode: decode,
-		buf: store.KeyValue("join-window"), byTime: store.KeyValue("join-window-time"),
+		buf: store.KeyValue("join-window"), latest: store.KeyValue("join-window-latest"), byTime: store.KeyValue("join-window-time"),
 		outer: store.KeyValue("join-window-outer"), meta: store.KeyValue("join-meta"),
 		m: windowMeta{StreamTime: math.MinInt64, Observed: [2]int64{math.MinInt64, math.MinInt64},
 			Expired: [2]int64{math.MinInt64, math.MinInt64}, OuterFrom: math.MaxInt64}}
@@ -146,24 +143,13 @@ func (w *windowJoin) add(side int, key []byte, ts int64, data []byte, row types.
 	if side == 1 {
 		from, to = ts-w.after, ts+w.before
 	}
-	recs, err := w.records(other, key)
+	matches, err := w.window(other, key, max(from, w.cutoff(other)), to)
 	if err != nil {
 		return err
 	}
-	matched, changed := false, false
-	cutoff := w.cutoff(other)
-	for i := range recs {
-		o := &recs[i]
-		if o.ts < cutoff || o.ts < from {
-			continue
-		}
-		if o.ts > to {
-			break
-		}
-		matched = true
+	for _, o := range matches {
 		if o.waiting {
-			o.waiting, changed = false, true
-			if err := w.unwait(o); err != nil {
+			if err := w.unwait(other, key, o); err != nil {
 				return err
 			}
 		}
@@ -179,13 +165,8 @@ func (w *windowJoin) add(side int, key []byte, ts int64, data []byte, row types.
 			return err
 		}
 	}
-	if changed {
-		if err := w.setRecords(other, key, recs); err != nil {
-			return err
-		}
-	}
-	w.m.Observed[side] = max(w.m.Observed[side], ts)
-	kept := ts >= w.cutoff(side)
+	matched := len(matches) > 0
+	kept := ts >= max(w.m.Observed[side], ts)-w.retention()
 	outer := !matched && w.outerSide(side)
 	// The end of the window in which a record of the other side could
 	// still match this one.
@@ -196,6 +177,7 @@ func (w *windowJoin) add(side int, key []byte, ts int64, data []byte, row types.
 			return err
 		}
 	}
+	w.m.Observed[side] = max(w.m.Observed[side], ts)
 	if outer && !waits {
 		if err := w.emitOuter(side, row, ts, emit); err != nil {
 			return err
@@ -204,27 +186,100 @@ func (w *windowJoin) add(side int, key []byte, ts int64, data []byte, row types.
 	return w.expire(side)
 }
 
+// windowRecord is a buffered record: its time, arrival, whether it
+// waits for its outer result and its join topic row.
+type windowRecord struct {
+	ts      int64
+	seq     uint64
+	waiting bool
+	data    []byte
+}
+
+// recordKey is where a record is buffered: its side, its key (length
+// first), its time and its arrival.
+func (w *windowJoin) recordKey(side int, key []byte, ts int64, seq uint64) []byte {
+	k := binary.AppendUvarint(append(w.k[:0], byte(side)), uint64(len(key)))
+	k = binary.BigEndian.AppendUint64(appendOrdered(append(k, key...), ts), seq)
+	w.k = k
+	return k
+}
+
+// recordValue is a buffered record's value: whether it waits for its
+// outer result, then its row.
+func (w *windowJoin) recordValue(waiting bool, data []byte) []byte {
+	flag := byte(0)
+	if waiting {
+		flag = 1
+	}
+	w.v = append(append(w.v[:0], flag), data...)
+	return w.v
+}
+
+// latestKey is where the latest time of a side's key is kept.
+func (w *windowJoin) latestKey(side int, key []byte) []byte {
+	w.k = append(append(w.k[:0], byte(side)), key...)
+	return w.k
+}
+
+// latestTime returns the latest time of a side's records of key.
+func (w *windowJoin) latestTime(side int, key []byte) (int64, bool, error) {
+	v, ok, err := w.latest.Get(w.latestKey(side, key))
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	return readOrdered(v), true, nil
+}
+
+// window reads the records of side and key from time from to time to.
+func (w *windowJoin) window(side int, key []byte, from, to int64) ([]windowRecord, error) {
+	if from > to {
+		return nil, nil
+	}
+	if last, ok, err := w.latestTime(side, key); err != nil || !ok || last < from {
+		return nil, err
+	}
+	lo := append([]byte(nil), w.recordKey(side, key, from, 0)...)
+	hi := w.recordKey(side, key, to, math.MaxUint64)
+	hi = append(hi, 0) // to's records included
+	it, err := w.buf.Range(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	var recs []windowRecord
+	for it.Next() {
+		k, v := it.Key(), it.Value()
+		recs = append(recs, windowRecord{ts: readOrdered(k[len(k)-16:]), seq: binary.BigEndian.Uint64(k[len(k)-8:]),
+			waiting: v[0] == 1, data: append([]byte(nil), v[1:]...)})
+	}
+	err = it.Err()
+	it.Close()
+	return recs, err
+}
+
 // put buffers a record.
 func (w *windowJoin) put(side int, key []byte, ts int64, data []byte, waits bool) error {
-	recs, err := w.records(side, key)
-	if err != nil {
-		return err
+	// A record in time order is its key's latest; one out of order needs
+	// to look.
+	later := true
+	if ts < w.m.Observed[side] {
+		last, ok, err := w.latestTime(side, key)
+		if err != nil {
+			return err
+		}
+		later = !ok || ts > last
+	}
+	if later {
+		if err := w.latest.Put(w.latestKey(side, key), appendOrdered(w.v[:0], ts)); err != nil {
+			return err
+		}
 	}
 	w.m.Seq++
-	rec := windowRecord{ts: ts, seq: w.m.Seq, waiting: waits, data: data}
-	// In time order, after those of the same time.
-	i := len(recs)
-	for i > 0 && recs[i-1].ts > ts {
-		i--
-	}
-	recs = append(recs, windowRecord{})
-	copy(recs[i+1:], recs[i:])
-	recs[i] = rec
-	if err := w.setRecords(side, key, recs); err != nil {
+	seq := w.m.Seq
+	if err := w.buf.Put(w.recordKey(side, key, ts, seq), w.recordValue(waits, data)); err != nil {
 		return err
 	}
 	w.m.Records++
-	if err := w.byTime.Put(w.timeKey(side, ts, rec.seq), key); err != nil {
+	if err := w.byTime.Put(w.timeKey(side, ts, seq), key); err != nil {
 		return err
 	}
 	if !waits {
@@ -232,13 +287,17 @@ func (w *windowJoin) put(side int, key []byte, ts int64, data []byte, waits bool
 	}
 	w.m.Waiting++
 	w.m.OuterFrom = min(w.m.OuterFrom, ts)
-	return w.outer.Put(w.timeKey(-1, ts, rec.seq), append(append(w.v[:0], byte(side)), key...))
+	return w.outer.Put(w.timeKey(-1, ts, seq), append(append(w.v[:0], byte(side)), key...))
 }
 
-// unwait forgets that a record waits for its outer result.
-func (w *windowJoin) unwait(r *windowRecord) error {
+// unwait records that a record of side and key no longer waits for its
+// outer result (it matched, or its outer result is emitted).
+func (w *windowJoin) unwait(side int, key []byte, r windowRecord) error {
 	w.m.Waiting--
-	return w.outer.Delete(w.timeKey(-1, r.ts, r.seq))
+	if err := w.outer.Delete(w.timeKey(-1, r.ts, r.seq)); err != nil {
+		return err
+	}
+	return w.buf.Put(w.recordKey(side, key, r.ts, r.seq), w.recordValue(false, r.data))
 }
 
 // timeKey orders records by time then arrival, after their side unless
@@ -251,61 +310,6 @@ func (w *windowJoin) timeKey(side int, ts int64, seq uint64) []byte {
 	k = binary.BigEndian.AppendUint64(appendOrdered(k, ts), seq)
 	w.k = k
 	return k
-}
-
-func (w *windowJoin) bufKey(side int, key []byte) []byte {
-	w.k = append(append(w.k[:0], byte(side)), key...)
-	return w.k
-}
-
-// records reads a side's records of key, in time order.
-func (w *windowJoin) records(side int, key []byte) ([]windowRecord, error) {
-	b, ok, err := w.buf.Get(w.bufKey(side, key))
-	if err != nil || !ok {
-		return nil, err
-	}
-	var recs []windowRecord
-	for len(b) > 0 {
-		var r windowRecord
-		if len(b) < 9 {
-			return nil, fmt.Errorf("reading the join's buffers: a record cut short")
-		}
-		r.ts = readOrdered(b)
-		b = b[8:]
-		seq, n := binary.Uvarint(b)
-		if n <= 0 || n >= len(b) {
-			return nil, fmt.Errorf("reading the join's buffers: a record cut short")
-		}
-		r.seq, r.waiting, b = seq, b[n] == 1, b[n+1:]
-		size, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < size {
-			return nil, fmt.Errorf("reading the join's buffers: a record cut short")
-		}
-		r.data, b = b[n:n+int(size)], b[n+int(size):]
-		recs = append(recs, r)
-	}
-	return recs, nil
-}
-
-// setRecords writes a side's records of key.
-func (w *windowJoin) setRecords(side int, key []byte, recs []windowRecord) error {
-	if len(recs) == 0 {
-		return w.buf.Delete(w.bufKey(side, key))
-	}
-	v := w.v[:0]
-	for _, r := range recs {
-		v = appendOrdered(v, r.ts)
-		v = binary.AppendUvarint(v, r.seq)
-		flag := byte(0)
-		if r.waiting {
-			flag = 1
-		}
-		v = append(v, flag)
-		v = binary.AppendUvarint(v, uint64(len(r.data)))
-		v = append(v, r.data...)
-	}
-	w.v = v
-	return w.buf.Put(w.bufKey(side, key), v)
 }
 
 // expire drops the records of side past its cutoff, once the cutoff has
@@ -328,40 +332,53 @@ func (w *windowJoin) expire(side int) error {
 	if err != nil {
 		return err
 	}
-	var old [][]byte // index keys
-	keys := map[string]bool{}
+	type old struct {
+		index, key []byte
+	}
+	var expired []old
 	for it.Next() {
-		old = append(old, append([]byte(nil), it.Key()...))
-		keys[string(it.Value())] = true
+		expired = append(expired, old{append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)})
 	}
 	err = it.Err()
 	it.Close()
 	if err != nil {
 		return err
 	}
-	for _, k := range old {
-		if err := w.byTime.Delete(k); err != nil {
+	mayWait := w.outerSide(side) && !w.eager
+	for _, o := range expired {
+		if err := w.byTime.Delete(o.index); err != nil {
 			return err
 		}
-	}
-	for key := range keys {
-		recs, err := w.records(side, []byte(key))
-		if err != nil {
-			return err
-		}
-		kept := recs[:0]
-		for _, r := range recs {
-			if r.ts >= cutoff || r.waiting {
-				kept = append(kept, r)
+		k := w.recordKey(side, o.key, readOrdered(o.index[1:]), binary.BigEndian.Uint64(o.index[9:]))
+		if mayWait {
+			v, ok, err := w.buf.Get(k)
+			if err != nil {
+				return err
+			}
+			if ok && v[0] == 1 {
+				continue // emitClosed drops it
 			}
 		}
-		w.m.Records -= int64(len(recs) - len(kept))
-		if err := w.setRecords(side, []byte(key), kept); err != nil {
+		if err := w.buf.Delete(k); err != nil {
+			return err
+		}
+		w.m.Records--
+		if err := w.forgetKey(side, o.key, cutoff); err != nil {
 			return err
 		}
 	}
 	w.m.Expired[side] = cutoff
 	return nil
+}
+
+// forgetKey drops the latest time of a side's key once all its records
+// are past cutoff.
+func (w *windowJoin) forgetKey(side int, key []byte, cutoff int64) error {
+	last, ok, err := w.latestTime(side, key)
+	if err != nil || !ok || last >= cutoff {
+		return err
+	}
+	return w.latest.Delete(w.latestKey(side, key))
 }
 
 // emitClosed emits the outer results of the unmatched records whose
@@ -400,36 +417,33 @@ func (w *windowJoin) emitClosed(emit func(left, right types.Row, ts int64) error
 		return err
 	}
 	for _, d := range closed {
-		recs, err := w.records(d.side, d.key)
+		v, ok, err := w.buf.Get(w.recordKey(d.side, d.key, d.ts, d.seq))
 		if err != nil {
 			return err
 		}
-		cutoff := w.cutoff(d.side)
-		for i := range recs {
-			r := &recs[i]
-			if r.ts != d.ts || r.seq != d.seq {
-				continue
-			}
-			if err := w.unwait(r); err != nil {
+		if !ok {
+			return fmt.Errorf("the join's buffers: a record waiting for its outer result is missing")
+		}
+		r := windowRecord{ts: d.ts, seq: d.seq, data: v[1:]}
+		row, err := w.decode(d.side, r.data)
+		if err != nil {
+			return err
+		}
+		if err := w.unwait(d.side, d.key, r); err != nil {
+			return err
+		}
+		if d.ts < w.cutoff(d.side) {
+			// Kept only for this.
+			if err := w.buf.Delete(w.recordKey(d.side, d.key, d.ts, d.seq)); err != nil {
 				return err
 			}
-			r.waiting = false
-			row, err := w.decode(d.side, r.data)
-			if err != nil {
+			w.m.Records--
+			if err := w.forgetKey(d.side, d.key, w.cutoff(d.side)); err != nil {
 				return err
 			}
-			if r.ts < cutoff {
-				// Kept only for this.
-				recs = append(recs[:i], recs[i+1:]...)
-				w.m.Records--
-			}
-			if err := w.setRecords(d.side, d.key, recs); err != nil {
-				return err
-			}
-			if err := w.emitOuter(d.side, row, d.ts, emit); err != nil {
-				return err
-			}
-			break
+		}
+		if err := w.emitOuter(d.side, row, d.ts, emit); err != nil {
+			return err
 		}
 	}
 	return nil
